@@ -1,0 +1,23 @@
+"""``mlflow_c.statsmodels``: MLflow's statsmodels flavor, implemented in C (``mlflow_c._core``).
+
+Models are written with ``loader_module: mlflow.statsmodels`` so real MLflow loads them, and
+models MLflow wrote load here.
+"""
+from mlflow_c._core import (
+    get_default_conda_env,
+    get_default_pip_requirements,
+    load_model,
+    save_model,
+)
+
+FLAVOR_NAME = "statsmodels"
+STATSMODELS_DATA_SUBPATH = "model.statsmodels"
+
+__all__ = [
+    "FLAVOR_NAME",
+    "STATSMODELS_DATA_SUBPATH",
+    "get_default_conda_env",
+    "get_default_pip_requirements",
+    "load_model",
+    "save_model",
+]
