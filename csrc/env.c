@@ -72,7 +72,9 @@ pinned_requirement(mlc_state *st, const char *name)
     const char *plus = strchr(v, '+');
     PyObject *result;
     if (plus != NULL) {
-        result = PyUnicode_FromFormat("%s==%.*s", name, (int)(plus - v), v);
+        PyObject *bare = PyUnicode_FromStringAndSize(v, (Py_ssize_t)(plus - v));
+        result = bare ? PyUnicode_FromFormat("%s==%U", name, bare) : NULL;
+        Py_XDECREF(bare);
         if (result != NULL &&
             mlc_log_warning(st,
                             "Found %s version (%s) contains a local version label (%s). "
@@ -115,39 +117,49 @@ append_pins(mlc_state *st, PyObject *list, const char *const *names)
     return 0;
 }
 
-/* Returns a new reference: the requirements MLflow's inference finds for a statsmodels model,
- * worked out in-process: statsmodels and the packages it imports to load and predict (numpy,
- * pandas, scipy), plus the formula engines when the model was built from a formula. Sorted. */
+/* 1 when the pickle bytes name a module `name` or `name.<sub>` as a global (protocol 4/5
+ * writes module names as SHORT_BINUNICODE strings: opcode 0x8c, one length byte, the text). */
+static int
+pickle_references(const char *buf, size_t len, const char *name)
+{
+    size_t n = strlen(name);
+    const char *p = buf, *end = buf + len;
+    while (p + n <= end) {
+        const char *hit = memmem(p, (size_t)(end - p), name, n);
+        if (hit == NULL) {
+            return 0;
+        }
+        if (hit - buf >= 2 && (unsigned char)hit[-2] == 0x8c) {
+            size_t slen = (unsigned char)hit[-1];
+            if (slen == n || (slen > n && hit + n < end && hit[n] == '.')) {
+                return 1;
+            }
+        }
+        p = hit + 1;
+    }
+    return 0;
+}
+
+/* Returns a new reference: the requirements MLflow's inference finds for a statsmodels model
+ * (it records what a fresh interpreter imports to load the model), worked out in-process:
+ * statsmodels and what importing it brings (numpy, pandas, scipy), plus the optional packages
+ * the pickle itself refers to (pyarrow-backed pandas data, patsy/formulaic design info).
+ * Sorted, pinned to the installed versions. */
 static PyObject *
-inferred_requirements(mlc_state *st, PyObject *results)
+inferred_requirements(mlc_state *st, const char *data_path)
 {
     static const char *const core[] = {"numpy", "pandas", "scipy", "statsmodels", NULL};
-    static const char *const formula[] = {"formulaic", "patsy", NULL};
-    PyObject *list = PyList_New(0), *model = NULL, *f = NULL;
+    static const char *const optional[] = {"formulaic", "patsy", "pyarrow", NULL};
+    char *buf = NULL;
+    size_t len = 0;
+    PyObject *list = PyList_New(0);
     if (list == NULL || append_pins(st, list, core) < 0) {
         goto error;
     }
-    if (results != NULL && PyObject_GetOptionalAttr(results, st->str_model, &model) < 0) {
-        goto error;
-    }
-    if (model != NULL && PyObject_GetOptionalAttrString(model, "formula", &f) < 0) {
-        goto error;
-    }
-    if (f != NULL && f != Py_None) {
-        /* only the engines that are loaded in this process (statsmodels picks one) */
-        for (int i = 0; formula[i] != NULL; i++) {
-            PyObject *modname = PyUnicode_FromString(formula[i]);
-            if (modname == NULL) {
-                goto error;
-            }
-            PyObject *mod = PyImport_GetModule(modname);
-            Py_DECREF(modname);
-            if (mod == NULL && PyErr_Occurred()) {
-                goto error;
-            }
-            if (mod != NULL) {
-                Py_DECREF(mod);
-                const char *one[] = {formula[i], NULL};
+    if (data_path != NULL && mlc_fs_read(data_path, &buf, &len) == 0) {
+        for (int i = 0; optional[i] != NULL; i++) {
+            if (pickle_references(buf, len, optional[i])) {
+                const char *one[] = {optional[i], NULL};
                 if (append_pins(st, list, one) < 0) {
                     goto error;
                 }
@@ -157,13 +169,11 @@ inferred_requirements(mlc_state *st, PyObject *results)
     if (PyList_Sort(list) < 0) {
         goto error;
     }
-    Py_XDECREF(model);
-    Py_XDECREF(f);
+    free(buf);
     return list;
 error:
+    free(buf);
     Py_XDECREF(list);
-    Py_XDECREF(model);
-    Py_XDECREF(f);
     return NULL;
 }
 
@@ -783,7 +793,17 @@ conda_python_version(PyObject *deps)
             if (*v == '=') {
                 v++;
             }
-            if (*v != '\0' && strpbrk(v, "<>*, ") == NULL) {
+            /* only a full X.Y.Z pin: a virtualenv needs an exact interpreter version */
+            int dots = 0, ok = *v != '\0';
+            for (const char *q = v; *q && ok; q++) {
+                if (*q == '.') {
+                    dots++;
+                }
+                else if (!isdigit((unsigned char)*q)) {
+                    ok = 0;
+                }
+            }
+            if (ok && dots == 2) {
                 return PyUnicode_FromString(v);
             }
         }
@@ -914,7 +934,7 @@ error:
 }
 
 int
-mlc_env_write(mlc_state *st, const char *dir, PyObject *results, PyObject *conda_env,
+mlc_env_write(mlc_state *st, const char *dir, const char *data_path, PyObject *conda_env,
               PyObject *pip_requirements, PyObject *extra_pip_requirements)
 {
     parse_ctx ctx = {NULL, NULL, 0};
@@ -1004,7 +1024,7 @@ mlc_env_write(mlc_state *st, const char *dir, PyObject *results, PyObject *conda
             reqs = Py_NewRef(ctx.reqs);
         }
         else {
-            reqs = inferred_requirements(st, results);
+            reqs = inferred_requirements(st, data_path);
             if (reqs == NULL) {
                 goto done;
             }

@@ -15,7 +15,18 @@ static const struct {
     long number;
     const char *name;
 } error_code_numbers[] = {
+    /* the numbers of mlflow.protos.databricks_pb2.ErrorCode */
     {1, "INTERNAL_ERROR"},
+    {2, "TEMPORARILY_UNAVAILABLE"},
+    {3, "IO_ERROR"},
+    {4, "BAD_REQUEST"},
+    {7, "DEADLINE_EXCEEDED"},
+    {8, "CANCELLED"},
+    {9, "RESOURCE_EXHAUSTED"},
+    {10, "ABORTED"},
+    {11, "NOT_FOUND"},
+    {12, "ALREADY_EXISTS"},
+    {13, "UNAUTHENTICATED"},
     {1000, "INVALID_PARAMETER_VALUE"},
     {1001, "ENDPOINT_NOT_FOUND"},
     {1002, "MALFORMED_REQUEST"},
@@ -24,28 +35,44 @@ static const struct {
     {1005, "FEATURE_DISABLED"},
     {1006, "CUSTOMER_UNAUTHORIZED"},
     {1007, "REQUEST_LIMIT_EXCEEDED"},
-    {2001, "RESOURCE_ALREADY_EXISTS"},
-    {2002, "RESOURCE_DOES_NOT_EXIST"},
-    {3001, "BAD_REQUEST"},
+    {1008, "RESOURCE_CONFLICT"},
+    {1009, "UNPARSEABLE_HTTP_ERROR"},
+    {1010, "NOT_IMPLEMENTED"},
+    {1011, "DATA_LOSS"},
+    {2001, "INVALID_STATE_TRANSITION"},
+    {2002, "COULD_NOT_ACQUIRE_LOCK"},
+    {3001, "RESOURCE_ALREADY_EXISTS"},
+    {3002, "RESOURCE_DOES_NOT_EXIST"},
+    {4001, "QUOTA_EXCEEDED"},
     {0, NULL},
 };
 
+/* MLflow's ERROR_CODE_TO_HTTP_STATUS; anything else is 500. */
 static const struct {
     const char *name;
     int status;
 } http_status[] = {
     {"INTERNAL_ERROR", 500},
-    {"INVALID_PARAMETER_VALUE", 400},
-    {"MALFORMED_REQUEST", 400},
-    {"BAD_REQUEST", 400},
     {"INVALID_STATE", 500},
-    {"PERMISSION_DENIED", 403},
-    {"CUSTOMER_UNAUTHORIZED", 401},
+    {"DATA_LOSS", 500},
+    {"NOT_IMPLEMENTED", 501},
+    {"TEMPORARILY_UNAVAILABLE", 503},
+    {"DEADLINE_EXCEEDED", 504},
+    {"REQUEST_LIMIT_EXCEEDED", 429},
+    {"CANCELLED", 499},
+    {"RESOURCE_EXHAUSTED", 429},
+    {"ABORTED", 409},
+    {"RESOURCE_CONFLICT", 409},
+    {"ALREADY_EXISTS", 409},
+    {"NOT_FOUND", 404},
     {"ENDPOINT_NOT_FOUND", 404},
     {"RESOURCE_DOES_NOT_EXIST", 404},
+    {"PERMISSION_DENIED", 403},
+    {"CUSTOMER_UNAUTHORIZED", 401},
+    {"UNAUTHENTICATED", 401},
+    {"BAD_REQUEST", 400},
     {"RESOURCE_ALREADY_EXISTS", 400},
-    {"REQUEST_LIMIT_EXCEEDED", 429},
-    {"FEATURE_DISABLED", 501},
+    {"INVALID_PARAMETER_VALUE", 400},
     {NULL, 0},
 };
 

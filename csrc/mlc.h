@@ -33,9 +33,8 @@ MLC_INTERNAL int mlc_uuid4_hex(char *buf);
 /* ---- env.c: requirements, conda.yaml, python_env.yaml */
 /* Writes conda.yaml, requirements.txt, constraints.txt (when needed) and python_env.yaml into
  * dir, following MLflow's rules for the three user arguments (any may be NULL/None).
- * `results` is the statsmodels object being saved (used to infer the default requirements).
- * 0 or -1. */
-MLC_INTERNAL int mlc_env_write(mlc_state *st, const char *dir, PyObject *results,
+ * `data_path` is the pickled model (read to infer the default requirements). 0 or -1. */
+MLC_INTERNAL int mlc_env_write(mlc_state *st, const char *dir, const char *data_path,
                                PyObject *conda_env, PyObject *pip_requirements,
                                PyObject *extra_pip_requirements);
 /* Returns a new reference to a str: the installed version of distribution `name`, or None. */

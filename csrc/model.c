@@ -1000,6 +1000,18 @@ done:
     return result;
 }
 
+/* Attribute assignment as on mlflow.models.Model: `model.signature = False` is ignored
+ * (save_model/log_model use False to mean "do not infer"). */
+static int
+Model_setattro(PyObject *self, PyObject *name, PyObject *value)
+{
+    if (value == Py_False && PyUnicode_Check(name) &&
+        PyUnicode_CompareWithASCIIString(name, "signature") == 0) {
+        return 0;
+    }
+    return PyObject_GenericSetAttr(self, name, value);
+}
+
 static PyObject *
 Model_richcompare(PyObject *self, PyObject *other, int op)
 {
@@ -1049,6 +1061,7 @@ static PyType_Slot Model_slots[] = {
     {Py_tp_init, Model_init},
     {Py_tp_new, PyType_GenericNew},
     {Py_tp_str, Model_str},
+    {Py_tp_setattro, Model_setattro},
     {Py_tp_richcompare, Model_richcompare},
     {Py_tp_hash, PyObject_HashNotImplemented},
     {Py_tp_methods, Model_methods},

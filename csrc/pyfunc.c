@@ -984,41 +984,212 @@ static PyType_Spec PyFuncModel_spec = {
 static int
 check_python_version(mlc_state *st, PyObject *conf)
 {
-    PyObject *saved = NULL;
-    if (PyDict_GetItemStringRef(conf, "python_version", &saved) < 0) {
-        return -1;
+    PyObject *saved = NULL, *cur = NULL;
+    int rc = -1;
+    const char *v = Py_GetVersion();
+    cur = PyUnicode_FromStringAndSize(v, (Py_ssize_t)strcspn(v, " "));
+    if (cur == NULL || PyDict_GetItemStringRef(conf, "python_version", &saved) < 0) {
+        goto done;
     }
-    const char *cur = Py_GetVersion();
-    size_t curlen = strcspn(cur, " ");
-    int rc = 0;
     if (saved == NULL || !PyUnicode_Check(saved)) {
         rc = mlc_log_warning(st,
                              "The specified model does not have a specified Python version. It "
                              "may be incompatible with the version of Python that is currently "
-                             "running: Python %.*s",
-                             (int)curlen, cur);
+                             "running: Python %U",
+                             cur);
+        goto done;
     }
-    else {
-        const char *s = PyUnicode_AsUTF8(saved);
-        if (s == NULL) {
-            rc = -1;
-        }
-        else {
-            /* compare "major.minor" */
-            const char *sd = strchr(s, '.'), *cd = strchr(cur, '.');
-            size_t sl = sd ? strcspn(sd + 1, ".") + (size_t)(sd - s) + 1 : strlen(s);
-            size_t cl = cd ? strcspn(cd + 1, ".") + (size_t)(cd - cur) + 1 : curlen;
-            if (sl != cl || strncmp(s, cur, sl) != 0) {
-                rc = mlc_log_warning(st,
-                                     "The version of Python that the model was saved in, "
-                                     "`Python %s`, differs from the version of Python that is "
-                                     "currently running, `Python %.*s`, and may be incompatible",
-                                     s, (int)curlen, cur);
-            }
-        }
+    const char *s = PyUnicode_AsUTF8(saved);
+    const char *c = PyUnicode_AsUTF8(cur);
+    if (s == NULL || c == NULL) {
+        goto done;
     }
+    /* compare "major.minor" */
+    const char *sd = strchr(s, '.'), *cd = strchr(c, '.');
+    size_t sl = sd ? strcspn(sd + 1, ".") + (size_t)(sd - s) + 1 : strlen(s);
+    size_t cl = cd ? strcspn(cd + 1, ".") + (size_t)(cd - c) + 1 : strlen(c);
+    rc = 0;
+    if (sl != cl || strncmp(s, c, sl) != 0) {
+        rc = mlc_log_warning(st,
+                             "The version of Python that the model was saved in, `Python %U`, "
+                             "differs from the version of Python that is currently running, "
+                             "`Python %U`, and may be incompatible",
+                             saved, cur);
+    }
+done:
     Py_XDECREF(saved);
+    Py_XDECREF(cur);
     return rc;
+}
+
+/* Returns a new reference: the mismatch text for one requirement line ("pkg (current: x,
+ * required: line)"), or None when the environment satisfies it or it cannot be checked. */
+static PyObject *
+requirement_mismatch(mlc_state *st, PyObject *line, PyObject *Req)
+{
+    PyObject *req = NULL, *marker = NULL, *name = NULL, *spec = NULL, *ver = NULL;
+    PyObject *result = NULL;
+    req = PyObject_CallOneArg(Req, line);
+    if (req == NULL) { /* a path or URL: not checkable, like MLflow */
+        PyErr_Clear();
+        return Py_NewRef(Py_None);
+    }
+    marker = PyObject_GetAttrString(req, "marker");
+    if (marker == NULL) {
+        goto done;
+    }
+    if (marker != Py_None) {
+        PyObject *ok = PyObject_CallMethod(marker, "evaluate", NULL);
+        int t = ok ? PyObject_IsTrue(ok) : -1;
+        Py_XDECREF(ok);
+        if (t < 0) {
+            goto done;
+        }
+        if (!t) {
+            result = Py_NewRef(Py_None);
+            goto done;
+        }
+    }
+    name = PyObject_GetAttrString(req, "name");
+    if (name == NULL) {
+        goto done;
+    }
+    const char *n = PyUnicode_AsUTF8(name);
+    if (n == NULL) {
+        goto done;
+    }
+    /* mlflow_c stands in for mlflow itself: its pin is satisfied by construction. */
+    if (strcasecmp(n, "mlflow") == 0 || strcasecmp(n, "mlflow-skinny") == 0 ||
+        strcasecmp(n, "mlflow-tracing") == 0) {
+        result = Py_NewRef(Py_None);
+        goto done;
+    }
+    ver = mlc_env_version(st, n);
+    if (ver == NULL) {
+        goto done;
+    }
+    if (ver == Py_None) {
+        result = PyUnicode_FromFormat("%U (current: uninstalled, required: %U)", name, line);
+        goto done;
+    }
+    spec = PyObject_GetAttrString(req, "specifier");
+    if (spec == NULL) {
+        goto done;
+    }
+    Py_ssize_t nspec = PyObject_Length(spec);
+    if (nspec < 0) {
+        goto done;
+    }
+    if (nspec > 0) {
+        PyObject *ok = PyObject_CallMethod(spec, "contains", "O", ver);
+        int t = ok ? PyObject_IsTrue(ok) : -1;
+        Py_XDECREF(ok);
+        if (t < 0) {
+            goto done;
+        }
+        if (!t) {
+            result = PyUnicode_FromFormat("%U (current: %U, required: %U)", name, ver, line);
+            goto done;
+        }
+    }
+    result = Py_NewRef(Py_None);
+done:
+    Py_XDECREF(req);
+    Py_XDECREF(marker);
+    Py_XDECREF(name);
+    Py_XDECREF(spec);
+    Py_XDECREF(ver);
+    return result;
+}
+
+/* Logs MLflow's warning when requirements.txt in dir asks for packages this environment does
+ * not satisfy. Problems while checking become a warning, never an error. 0 or -1. */
+static int
+warn_dependency_mismatches(mlc_state *st, const char *dir)
+{
+    char *path = mlc_fs_join(dir, "requirements.txt");
+    char *buf = NULL;
+    size_t len = 0;
+    PyObject *text = NULL, *lines = NULL, *found = NULL, *Req = NULL;
+    int result = -1;
+    if (path == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    if (mlc_fs_read(path, &buf, &len) < 0) {
+        result = 0; /* no requirements.txt: nothing to check */
+        goto done;
+    }
+    Req = mlc_lazy_attr(&st->Requirement, "packaging.requirements", "Requirement");
+    text = Req ? PyUnicode_DecodeUTF8(buf, (Py_ssize_t)len, "replace") : NULL;
+    lines = text ? PyUnicode_Splitlines(text, 0) : NULL;
+    found = lines ? PyList_New(0) : NULL;
+    if (found == NULL) {
+        goto check_failed;
+    }
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(lines); i++) {
+        PyObject *line = PyObject_CallMethod(PyList_GET_ITEM(lines, i), "strip", NULL);
+        if (line == NULL) {
+            goto check_failed;
+        }
+        const char *c = PyUnicode_AsUTF8(line);
+        if (c == NULL || c[0] == '\0' || c[0] == '#' || c[0] == '-') {
+            Py_DECREF(line);
+            if (c == NULL) {
+                goto check_failed;
+            }
+            continue;
+        }
+        PyObject *mis = requirement_mismatch(st, line, Req);
+        Py_DECREF(line);
+        if (mis == NULL) {
+            goto check_failed;
+        }
+        int rc = mis == Py_None ? 0 : PyList_Append(found, mis);
+        Py_DECREF(mis);
+        if (rc < 0) {
+            goto check_failed;
+        }
+    }
+    if (PyList_GET_SIZE(found) > 0) {
+        PyObject *sep = PyUnicode_FromString("\n - ");
+        PyObject *joined = sep ? PyUnicode_Join(sep, found) : NULL;
+        Py_XDECREF(sep);
+        if (joined == NULL) {
+            goto check_failed;
+        }
+        int rc = mlc_log_warning(
+            st,
+            "Detected one or more mismatches between the model's dependencies and the current "
+            "Python environment:\n - %U\nTo fix the mismatches, call "
+            "`mlflow.pyfunc.get_model_dependencies(model_uri)` to fetch the model's environment "
+            "and install dependencies using the resulting environment file.",
+            joined);
+        Py_DECREF(joined);
+        if (rc < 0) {
+            goto done;
+        }
+    }
+    result = 0;
+    goto done;
+check_failed:
+    if (PyErr_ExceptionMatches(PyExc_Exception)) {
+        PyObject *exc = PyErr_GetRaisedException();
+        result = mlc_log_warning(st,
+                                 "Encountered an unexpected error (%R) while detecting model "
+                                 "dependency mismatches. Set logging level to DEBUG to see the "
+                                 "full traceback.",
+                                 exc);
+        Py_XDECREF(exc);
+    }
+done:
+    free(path);
+    free(buf);
+    Py_XDECREF(text);
+    Py_XDECREF(lines);
+    Py_XDECREF(found);
+    Py_XDECREF(Req);
+    return result;
 }
 
 PyObject *
@@ -1050,6 +1221,9 @@ mlc_pyfunc_load_model(PyObject *m, PyObject *const *args, Py_ssize_t nargs, PyOb
     }
     const char *d = PyUnicode_AsUTF8(dir);
     if (d == NULL || (mlpath = mlmodel_path(st, d)) == NULL) {
+        goto done;
+    }
+    if (!suppress && warn_dependency_mismatches(st, d) < 0) {
         goto done;
     }
     meta = mlc_model_load_file(st, mlpath);

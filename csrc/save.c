@@ -442,7 +442,8 @@ done:
 /* Writes the pickled results to data_path. With remove_data the caller's object is left
  * intact: a copy is made (through pickle) and the copy's data removed. 0 or -1. */
 static int
-write_data_file(mlc_state *st, PyObject *results, const char *data_path, int remove_data)
+write_data_file(mlc_state *st, PyObject *results, const char *data_path, const char *shown_path,
+                int remove_data)
 {
     PyObject *target = NULL, *dumps = NULL, *loads = NULL, *blob = NULL, *r = NULL;
     int result = -1;
@@ -456,8 +457,9 @@ write_data_file(mlc_state *st, PyObject *results, const char *data_path, int rem
         target = blob ? PyObject_CallOneArg(loads, blob) : NULL;
         if (target == NULL) {
             mlc_raise_from(st->MlflowException, MLC_INVALID_PARAMETER_VALUE,
-                           "Failed to pickle the statsmodels model (%s)",
-                           Py_TYPE(results)->tp_name);
+                           "Failed to pickle the statsmodels model (%s) for '%s'; nothing was "
+                           "written",
+                           Py_TYPE(results)->tp_name, shown_path);
             goto done;
         }
     }
@@ -467,8 +469,9 @@ write_data_file(mlc_state *st, PyObject *results, const char *data_path, int rem
     r = PyObject_CallMethod(target, "save", "sO", data_path, remove_data ? Py_True : Py_False);
     if (r == NULL) {
         mlc_raise_from(st->MlflowException, MLC_INVALID_PARAMETER_VALUE,
-                       "Failed to pickle the statsmodels model (%s) into '%s'",
-                       Py_TYPE(results)->tp_name, data_path);
+                       "Failed to pickle the statsmodels model (%s) for '%s'; nothing was "
+                       "written",
+                       Py_TYPE(results)->tp_name, shown_path);
         goto done;
     }
     result = 0;
@@ -711,7 +714,7 @@ mlc_save_model(PyObject *m, PyObject *const *args, Py_ssize_t nargs, PyObject *k
         PyErr_NoMemory();
         goto done;
     }
-    if (write_data_file(st, results, data_path, remove_data) < 0) {
+    if (write_data_file(st, results, data_path, path, remove_data) < 0) {
         goto done;
     }
     if (has_code && copy_into(st, a[SA_CODE], tmp, "code", "code path", NULL) < 0) {
@@ -759,7 +762,7 @@ mlc_save_model(PyObject *m, PyObject *const *args, Py_ssize_t nargs, PyObject *k
     if (text == NULL || write_str(st, tmp, "MLmodel", text) < 0) {
         goto done;
     }
-    if (mlc_env_write(st, tmp, results, a[SA_CONDA], a[SA_PIP], a[SA_EXTRA_PIP]) < 0) {
+    if (mlc_env_write(st, tmp, data_path, a[SA_CONDA], a[SA_PIP], a[SA_EXTRA_PIP]) < 0) {
         goto done;
     }
     /* Publish: mkdtemp made the directory 0700; give it the mode mkdir would. */

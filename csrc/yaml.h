@@ -28,8 +28,8 @@ MLC_INTERNAL mlc_yaml_kind mlc_yaml_resolve(const char *s, size_t len);
 MLC_INTERNAL PyObject *mlc_yaml_load(mlc_state *st, const char *buf, size_t len, const char *where);
 
 /* Returns a new reference to a str holding yaml.safe_dump(obj, default_flow_style=False,
- * sort_keys=sort_keys) -- byte-identical to PyYAML. Raises st->YamlError (or TypeError for an
- * object safe_dump cannot represent). */
+ * sort_keys=sort_keys) -- byte-identical to PyYAML. Raises st->YamlError (naming the type
+ * for an object safe_dump cannot represent). */
 MLC_INTERNAL PyObject *mlc_yaml_dump(mlc_state *st, PyObject *obj, int sort_keys);
 
 /* Python-visible: _core.yaml_load(data: str | bytes) and _core.yaml_dump(obj, sort_keys=True).
