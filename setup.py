@@ -40,7 +40,8 @@ def flags():
     else:
         cflags += ["-O2"]
     if on("MLFLOW_C_SANITIZE"):
-        san = ["-fsanitize=address,undefined", "-fno-omit-frame-pointer"]
+        san = ["-fsanitize=address,undefined", "-fno-sanitize-recover=undefined",
+               "-fno-omit-frame-pointer"]
         cflags += san
         ldflags += san
     if on("MLFLOW_C_COVERAGE"):

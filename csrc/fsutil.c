@@ -517,3 +517,58 @@ mlc_fs_abspath(const char *path)
     free(joined);
     return out;
 }
+
+/* Value of one hex digit, or -1. */
+static int
+hexval(char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+char *
+mlc_fs_local_path(const char *uri, int *is_uri)
+{
+    const char *p = uri;
+    *is_uri = 0;
+    if (strncmp(uri, "file:", 5) == 0) {
+        *is_uri = 1;
+        p = uri + 5;
+        if (strncmp(p, "//", 2) == 0) {
+            p += 2;
+            /* file://localhost/x and file:///x name /x; another host is kept as a path */
+            if (strncmp(p, "localhost/", 10) == 0) {
+                p += 9;
+            }
+        }
+    }
+    char *out = malloc(strlen(p) + 1);
+    if (out == NULL) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    size_t o = 0;
+    for (; *p; p++) {
+        int hi, lo;
+        if (*is_uri && *p == '%' && (hi = hexval(p[1])) >= 0 && (lo = hexval(p[2])) >= 0) {
+            out[o++] = (char)(hi * 16 + lo);
+            p += 2;
+        }
+        else if (*is_uri && (*p == '?' || *p == '#')) {
+            break; /* query and fragment are not part of the path */
+        }
+        else {
+            out[o++] = *p;
+        }
+    }
+    out[o] = '\0';
+    return out;
+}

@@ -48,6 +48,11 @@ MLC_INTERNAL long long mlc_fs_tree_size(const char *path);
 /* Returns a malloc'ed os.path.abspath(path) (lexical normalisation), or NULL/errno. */
 MLC_INTERNAL char *mlc_fs_abspath(const char *path);
 
+/* Returns a malloc'ed local path for a plain path or a file: URI (file:/x, file:///x,
+ * file://localhost/x; %XX escapes decoded as urllib.parse.unquote does). *is_uri tells
+ * whether uri was a file: URI. NULL/ENOMEM on failure. */
+MLC_INTERNAL char *mlc_fs_local_path(const char *uri, int *is_uri);
+
 /* Returns a malloc'ed "a/b" (or NULL on ENOMEM). */
 MLC_INTERNAL char *mlc_fs_join(const char *a, const char *b);
 

@@ -662,7 +662,7 @@ mlc_model_load_file(mlc_state *st, const char *mlmodel_path)
     return model;
 }
 
-/* Returns a new reference: the local file-system path for a path or file: URI (str). */
+/* Returns a new reference: the local file-system path (str) for a path or file: URI. */
 static PyObject *
 local_path_of(PyObject *p)
 {
@@ -671,26 +671,19 @@ local_path_of(PyObject *p)
         return NULL;
     }
     const char *c = PyUnicode_AsUTF8(s);
-    if (c == NULL) {
+    int is_uri = 0;
+    char *local = c ? mlc_fs_local_path(c, &is_uri) : NULL;
+    if (local == NULL) {
+        if (c != NULL) {
+            PyErr_NoMemory();
+        }
         Py_DECREF(s);
         return NULL;
     }
-    if (strncmp(c, "file://", 7) == 0) {
-        const char *rest = c + 7;
-        /* file://host/path is not supported beyond localhost */
-        if (strncmp(rest, "localhost/", 10) == 0) {
-            rest += 9;
-        }
-        PyObject *r = PyUnicode_FromString(rest);
-        Py_DECREF(s);
-        return r;
-    }
-    if (strncmp(c, "file:", 5) == 0) {
-        PyObject *r = PyUnicode_FromString(c + 5);
-        Py_DECREF(s);
-        return r;
-    }
-    return s;
+    PyObject *r = is_uri ? PyUnicode_DecodeFSDefault(local) : Py_NewRef(s);
+    free(local);
+    Py_DECREF(s);
+    return r;
 }
 
 static PyObject *
@@ -814,6 +807,93 @@ static PyObject *
 Model_get_params_schema(PyObject *self, PyObject *Py_UNUSED(ignored))
 {
     return signature_part(self, "params");
+}
+
+/* Returns a new reference: {name or None: numpy dtype name} of the tensor inputs of the
+ * model's signature, or an empty dict when it has no tensor inputs. */
+static PyObject *
+signature_tensor_dtypes(mlc_state *st, PyObject *model)
+{
+    PyObject *sig = NULL, *text = NULL, *specs = NULL, *loads = NULL, *out = NULL;
+    out = PyDict_New();
+    if (out == NULL) {
+        return NULL;
+    }
+    sig = mlc_model_get(model, "signature");
+    if (sig == NULL) {
+        goto error;
+    }
+    if (sig == Py_None) {
+        goto done;
+    }
+    if (!PyDict_Check(sig)) {
+        Py_SETREF(sig, PyObject_CallMethodNoArgs(sig, st->str_to_dict));
+        if (sig == NULL) {
+            goto error;
+        }
+    }
+    if (!PyDict_Check(sig) || PyDict_GetItemStringRef(sig, "inputs", &text) < 0) {
+        goto error_or_done;
+    }
+    if (text == NULL || !PyUnicode_Check(text)) {
+        goto done;
+    }
+    loads = mlc_lazy_attr(&st->json_loads, "json", "loads");
+    specs = loads ? PyObject_CallOneArg(loads, text) : NULL;
+    if (specs == NULL) {
+        goto error;
+    }
+    for (Py_ssize_t i = 0; PyList_Check(specs) && i < PyList_GET_SIZE(specs); i++) {
+        PyObject *spec = PyList_GET_ITEM(specs, i);
+        PyObject *type = NULL, *ts = NULL, *dtype = NULL, *name = NULL;
+        if (!PyDict_Check(spec) || PyDict_GetItemStringRef(spec, "type", &type) < 0) {
+            continue;
+        }
+        int is_tensor = type != NULL && PyUnicode_Check(type) &&
+                        PyUnicode_CompareWithASCIIString(type, "tensor") == 0;
+        Py_XDECREF(type);
+        if (!is_tensor || PyDict_GetItemStringRef(spec, "tensor-spec", &ts) < 0 || ts == NULL) {
+            continue;
+        }
+        int rc = 0;
+        if (PyDict_Check(ts) && PyDict_GetItemStringRef(ts, "dtype", &dtype) >= 0 &&
+            dtype != NULL && PyDict_GetItemStringRef(spec, "name", &name) >= 0) {
+            rc = PyDict_SetItem(out, name ? name : Py_None, dtype);
+        }
+        Py_XDECREF(ts);
+        Py_XDECREF(dtype);
+        Py_XDECREF(name);
+        if (rc < 0) {
+            goto error;
+        }
+    }
+    goto done;
+error_or_done:
+    if (!PyErr_Occurred()) {
+        goto done;
+    }
+error:
+    Py_CLEAR(out);
+done:
+    Py_XDECREF(sig);
+    Py_XDECREF(text);
+    Py_XDECREF(specs);
+    Py_XDECREF(loads);
+    return out;
+}
+
+/* Returns a new reference: numpy.asarray(data, dtype=dtypes[key]) (no dtype when absent). */
+static PyObject *
+as_array(PyObject *numpy, PyObject *data, PyObject *dtypes, PyObject *key)
+{
+    PyObject *dtype = NULL;
+    if (PyDict_GetItemRef(dtypes, key, &dtype) < 0) {
+        return NULL;
+    }
+    PyObject *r = dtype ? PyObject_CallMethod(numpy, "asarray", "OO", data, dtype)
+                        : PyObject_CallMethod(numpy, "asarray", "O", data);
+    Py_XDECREF(dtype);
+    return r;
 }
 
 /* Model.load_input_example(path=None): the saved example as MLflow 3.x returns it. */
@@ -957,16 +1037,17 @@ Model_load_input_example(PyObject *self, PyTypeObject *cls, PyObject *const *arg
             }
         }
         tmp = PyImport_ImportModule("numpy");
-        if (tmp == NULL) {
+        PyObject *dtypes = tmp ? signature_tensor_dtypes(st, self) : NULL;
+        if (dtypes == NULL) {
             goto done;
         }
         if (PyDict_Check(obj)) {
-            /* dict of arrays */
+            /* dict of arrays, cast to the named tensor specs' dtypes */
             result = PyDict_New();
             PyObject *k, *v;
             Py_ssize_t p = 0;
             while (result != NULL && PyDict_Next(obj, &p, &k, &v)) {
-                PyObject *arr = PyObject_CallMethod(tmp, "asarray", "O", v);
+                PyObject *arr = as_array(tmp, v, dtypes, k);
                 if (arr == NULL || PyDict_SetItem(result, k, arr) < 0) {
                     Py_XDECREF(arr);
                     Py_CLEAR(result);
@@ -976,8 +1057,9 @@ Model_load_input_example(PyObject *self, PyTypeObject *cls, PyObject *const *arg
             }
         }
         else {
-            result = PyObject_CallMethod(tmp, "asarray", "O", obj);
+            result = as_array(tmp, obj, dtypes, Py_None);
         }
+        Py_DECREF(dtypes);
     }
     else if (PyUnicode_CompareWithASCIIString(type, "json_object") == 0) {
         result = Py_NewRef(obj);

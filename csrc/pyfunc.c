@@ -41,21 +41,18 @@ mlc_resolve_model_dir(mlc_state *st, PyObject *model_uri)
         Py_DECREF(s);
         return NULL;
     }
-    const char *local = c;
-    if (strncmp(c, "file://localhost/", 17) == 0) {
-        local = c + 16;
+    int is_uri = 0;
+    char *local = mlc_fs_local_path(c, &is_uri);
+    if (local == NULL) {
+        Py_DECREF(s);
+        return PyErr_NoMemory();
     }
-    else if (strncmp(c, "file://", 7) == 0) {
-        local = c + 7;
-    }
-    else if (strncmp(c, "file:", 5) == 0) {
-        local = c + 5;
-    }
-    else {
+    if (!is_uri) {
         const char *colon = strstr(c, ":/");
         if (colon != NULL) {
             const char *q = c;
-            while (q < colon && (isalnum((unsigned char)*q) || *q == '+' || *q == '-' || *q == '.')) {
+            while (q < colon &&
+                   (isalnum((unsigned char)*q) || *q == '+' || *q == '-' || *q == '.')) {
                 q++;
             }
             if (q == colon && colon - c > 1) {
@@ -63,18 +60,21 @@ mlc_resolve_model_dir(mlc_state *st, PyObject *model_uri)
                                         "Model URI '%s' uses a scheme mlflow_c cannot read "
                                         "here; use a local path or a file: URI",
                                         c);
+                free(local);
                 Py_DECREF(s);
                 return r;
             }
         }
     }
+    PyObject *r;
     if (mlc_fs_exists(local) != 1) {
-        PyObject *r = mlc_raise(st->MlflowFileNotFoundError, MLC_RESOURCE_DOES_NOT_EXIST,
-                                "No such file or directory: '%s'", local);
-        Py_DECREF(s);
-        return r;
+        r = mlc_raise(st->MlflowFileNotFoundError, MLC_RESOURCE_DOES_NOT_EXIST,
+                      "No such file or directory: '%s'", local);
     }
-    PyObject *r = PyUnicode_FromString(local);
+    else {
+        r = PyUnicode_DecodeFSDefault(local);
+    }
+    free(local);
     Py_DECREF(s);
     return r;
 }
@@ -624,7 +624,6 @@ typedef struct {
     PyObject *metadata;     /* Model */
     PyObject *impl;         /* the loader module's implementation object */
     PyObject *predict_fn;   /* str: method name on impl */
-    PyObject *model_config; /* dict or None */
     PyObject *weakreflist;
 } PyFuncModelObject;
 
@@ -638,7 +637,6 @@ PyFuncModel_traverse(PyObject *self, visitproc visit, void *arg)
     Py_VISIT(o->metadata);
     Py_VISIT(o->impl);
     Py_VISIT(o->predict_fn);
-    Py_VISIT(o->model_config);
     return 0;
 }
 
@@ -649,7 +647,6 @@ PyFuncModel_clear(PyObject *self)
     Py_CLEAR(o->metadata);
     Py_CLEAR(o->impl);
     Py_CLEAR(o->predict_fn);
-    Py_CLEAR(o->model_config);
     return 0;
 }
 
@@ -708,7 +705,6 @@ PyFuncModel_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     o->metadata = Py_NewRef(meta);
     o->impl = Py_NewRef(impl);
     o->predict_fn = fn_name;
-    o->model_config = Py_NewRef(Py_None);
     return (PyObject *)o;
 }
 
@@ -856,18 +852,12 @@ PyFuncModel_get_impl(PyObject *self, void *Py_UNUSED(closure))
     return Py_NewRef(PyFuncModel_CAST(self)->impl);
 }
 
+/* Returns a new reference to python_function key `key` of the metadata (None if absent). */
 static PyObject *
-PyFuncModel_get_model_config(PyObject *self, void *Py_UNUSED(closure))
-{
-    return Py_NewRef(PyFuncModel_CAST(self)->model_config);
-}
-
-/* Returns a new reference to flavors.python_function.loader_module (None when absent). */
-static PyObject *
-PyFuncModel_get_loader_module(PyObject *self, void *Py_UNUSED(closure))
+pyfunc_conf_value(PyObject *self, const char *key)
 {
     PyObject *flavors = mlc_model_get(PyFuncModel_CAST(self)->metadata, "flavors");
-    PyObject *conf = NULL, *loader = NULL;
+    PyObject *conf = NULL, *value = NULL;
     if (flavors == NULL) {
         return NULL;
     }
@@ -876,13 +866,30 @@ PyFuncModel_get_loader_module(PyObject *self, void *Py_UNUSED(closure))
         return NULL;
     }
     Py_DECREF(flavors);
-    if (conf != NULL && PyDict_Check(conf) &&
-        PyDict_GetItemStringRef(conf, "loader_module", &loader) < 0) {
+    if (conf != NULL && PyDict_Check(conf) && PyDict_GetItemStringRef(conf, key, &value) < 0) {
         Py_DECREF(conf);
         return NULL;
     }
     Py_XDECREF(conf);
-    return loader ? loader : Py_NewRef(Py_None);
+    return value ? value : Py_NewRef(Py_None);
+}
+
+/* The flavor's `config` (MLflow: flavors.python_function.get("config", {})). */
+static PyObject *
+PyFuncModel_get_model_config(PyObject *self, void *Py_UNUSED(closure))
+{
+    PyObject *v = pyfunc_conf_value(self, "config");
+    if (v == Py_None) {
+        Py_SETREF(v, PyDict_New());
+    }
+    return v;
+}
+
+/* Returns a new reference to flavors.python_function.loader_module (None when absent). */
+static PyObject *
+PyFuncModel_get_loader_module(PyObject *self, void *Py_UNUSED(closure))
+{
+    return pyfunc_conf_value(self, "loader_module");
 }
 
 static PyObject *
@@ -930,8 +937,8 @@ static PyGetSetDef PyFuncModel_getset[] = {
     {"metadata", PyFuncModel_get_metadata, NULL, "The Model (MLmodel contents).", NULL},
     {"loader_module", PyFuncModel_get_loader_module, NULL,
      "flavors.python_function.loader_module.", NULL},
-    {"model_config", PyFuncModel_get_model_config, NULL, "The model_config given at load.",
-     NULL},
+    {"model_config", PyFuncModel_get_model_config, NULL,
+     "The python_function flavor's config ({} when it has none).", NULL},
     {"_model_impl", PyFuncModel_get_impl, NULL, "The flavor's implementation object.", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
@@ -1261,8 +1268,18 @@ mlc_pyfunc_load_model(PyObject *m, PyObject *const *args, Py_ssize_t nargs, PyOb
         if (mod == NULL) {
             goto done;
         }
-        impl = mlc_is_none(a[3]) ? PyObject_CallMethod(mod, "_load_pyfunc", "s", data)
-                                 : PyObject_CallMethod(mod, "_load_pyfunc", "sO", data, a[3]);
+        /* the caller's model_config, else the flavor's own config, when there is one */
+        PyObject *cfg = NULL;
+        int given = a[3] ? PyObject_IsTrue(a[3]) : 0;
+        if (given < 0 || (!given && PyDict_GetItemStringRef(conf, "config", &cfg) < 0)) {
+            goto done;
+        }
+        PyObject *use = given ? a[3] : cfg;
+        int truthy = use ? PyObject_IsTrue(use) : 0;
+        impl = truthy > 0 ? PyObject_CallMethod(mod, "_load_pyfunc", "sO", data, use)
+                          : truthy == 0 ? PyObject_CallMethod(mod, "_load_pyfunc", "s", data)
+                                        : NULL;
+        Py_XDECREF(cfg);
     }
     if (impl == NULL) {
         goto done;
@@ -1272,9 +1289,6 @@ mlc_pyfunc_load_model(PyObject *m, PyObject *const *args, Py_ssize_t nargs, PyOb
     }
     result = PyObject_CallFunction(st->PyFuncModelType, "OOO", meta, impl,
                                    fn && PyUnicode_Check(fn) ? fn : st->str_predict);
-    if (result != NULL && !mlc_is_none(a[3])) {
-        Py_SETREF(PyFuncModel_CAST(result)->model_config, Py_NewRef(a[3]));
-    }
 done:
     free(mlpath);
     free(data);

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # One entry point for a fresh machine:
 #   scripts/dev.sh demo      install what is needed, then run examples/demo.py
-#   scripts/dev.sh test      install what is needed, then run the whole test suite
+#   scripts/dev.sh test      install what is needed, run the whole test suite, then run it
+#                            again against an ASan+UBSan build of the extension
 #   scripts/dev.sh bench     install what is needed, then run the benchmarks against MLflow
-#   scripts/dev.sh sanitize  build with ASan+UBSan and run the unit tests under it
+#   scripts/dev.sh sanitize  only the ASan+UBSan pass
 # System packages come from apt-get (libyaml-dev, libsqlite3-dev, pkg-config, a C compiler);
 # Python packages go into ./.venv from PyPI.
 set -euo pipefail
@@ -33,6 +34,22 @@ python_packages() {
     "$PY" -m pip install -q -e '.[test]'
 }
 
+# Builds the extension with ASan+UBSan in a scratch copy (the editable build stays as it is)
+# and runs the test suite against it; any sanitizer report fails the run.
+sanitize() {
+    local tmp asan root=$PWD
+    tmp=$(mktemp -d)
+    trap 'rm -rf "$tmp"' RETURN
+    cp -r csrc mlflow_c tests setup.py pyproject.toml README.md "$tmp"/
+    rm -f "$tmp"/mlflow_c/*.so
+    echo "== ASan+UBSan build and test run"
+    (cd "$tmp" && MLFLOW_C_SANITIZE=1 "$root/$PY" setup.py -q build_ext --inplace >/dev/null)
+    asan=$(gcc -print-file-name=libasan.so)
+    (cd "$tmp" && LD_PRELOAD="$asan" PYTHONMALLOC=malloc \
+        ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+        "$root/$PY" -m pytest -q -p no:cacheprovider tests)
+}
+
 setup() {
     system_packages
     python_packages
@@ -46,6 +63,7 @@ demo)
 test)
     setup
     "$PY" -m pytest -q -p no:cacheprovider tests
+    sanitize
     ;;
 bench)
     setup
@@ -53,11 +71,7 @@ bench)
     ;;
 sanitize)
     setup
-    asan=$(gcc -print-file-name=libasan.so)
-    MLFLOW_C_SANITIZE=1 "$PY" setup.py -q build_ext --inplace --force
-    LD_PRELOAD="$asan" PYTHONMALLOC=malloc ASAN_OPTIONS=detect_leaks=0 \
-        "$PY" -m pytest -q -s -p no:cacheprovider tests/unit
-    "$PY" setup.py -q build_ext --inplace --force
+    sanitize
     ;;
 *)
     echo "usage: scripts/dev.sh demo|test|bench|sanitize" >&2
