@@ -73,3 +73,14 @@ error:
     }
     return -1;
 }
+
+PyObject *
+mlc_args_path(PyObject *p)
+{
+    PyObject *fs = PyOS_FSPath(p);
+    if (fs != NULL && PyBytes_Check(fs)) {
+        Py_SETREF(fs, PyUnicode_DecodeFSDefaultAndSize(PyBytes_AS_STRING(fs),
+                                                      PyBytes_GET_SIZE(fs)));
+    }
+    return fs;
+}

@@ -16,6 +16,10 @@ MLC_INTERNAL int mlc_args_parse(const char *fname, PyObject *const *args, Py_ssi
                                 Py_ssize_t npositional, Py_ssize_t nrequired, PyObject **out,
                                 PyObject **extra_kwargs);
 
+/* Returns a new reference: os.fspath(p) as a str (bytes paths decoded with the file-system
+ * encoding), or NULL with TypeError for a non-path. */
+MLC_INTERNAL PyObject *mlc_args_path(PyObject *p);
+
 /* Returns 1 when o is NULL or None. */
 MLC_INLINE int
 mlc_is_none(PyObject *o)

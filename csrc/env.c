@@ -848,46 +848,16 @@ done:
     return result;
 }
 
-/* Writes str text (or "\n".join(list)) to dir/name atomically. 0 or -1. */
+/* Writes "\n".join(lines) -- no trailing newline, as MLflow writes it -- to dir/name. */
 static int
-write_text(mlc_state *st, const char *dir, const char *name, PyObject *text_or_list)
+write_lines(mlc_state *st, const char *dir, const char *name, PyObject *lines)
 {
-    PyObject *text = NULL;
-    char *path = NULL;
-    int result = -1;
-    if (PyList_Check(text_or_list)) {
-        PyObject *nl = PyUnicode_FromString("\n");
-        if (nl == NULL) {
-            goto done;
-        }
-        text = PyUnicode_Join(nl, text_or_list);
-        Py_DECREF(nl);
-    }
-    else {
-        text = Py_NewRef(text_or_list);
-    }
-    if (text == NULL) {
-        goto done;
-    }
-    Py_ssize_t len;
-    const char *data = PyUnicode_AsUTF8AndSize(text, &len);
-    if (data == NULL) {
-        goto done;
-    }
-    path = mlc_fs_join(dir, name);
-    if (path == NULL) {
-        PyErr_NoMemory();
-        goto done;
-    }
-    if (mlc_fs_write_atomic(path, data, (size_t)len) < 0) {
-        mlc_raise_errno(st, errno, "Failed to write", path);
-        goto done;
-    }
-    result = 0;
-done:
-    free(path);
+    PyObject *nl = PyUnicode_FromString("\n");
+    PyObject *text = nl ? PyUnicode_Join(nl, lines) : NULL;
+    Py_XDECREF(nl);
+    int rc = text ? mlc_write_text(st, dir, name, text) : -1;
     Py_XDECREF(text);
-    return result;
+    return rc;
 }
 
 /* Returns a new reference: conda_env with its pip entry replaced by pip_reqs (or appended). */
@@ -1061,14 +1031,14 @@ mlc_env_write(mlc_state *st, const char *dir, const char *data_path, PyObject *c
         py = Py_NewRef(Py_None);
     }
     text = mlc_yaml_dump(st, env, 1);
-    if (text == NULL || write_text(st, dir, "conda.yaml", text) < 0) {
+    if (text == NULL || mlc_write_text(st, dir, "conda.yaml", text) < 0) {
         goto done;
     }
     if (PyList_GET_SIZE(ctx.constraints) > 0 &&
-        write_text(st, dir, "constraints.txt", ctx.constraints) < 0) {
+        write_lines(st, dir, "constraints.txt", ctx.constraints) < 0) {
         goto done;
     }
-    if (write_text(st, dir, "requirements.txt", reqs) < 0) {
+    if (write_lines(st, dir, "requirements.txt", reqs) < 0) {
         goto done;
     }
     if (py == Py_None) {
@@ -1082,7 +1052,7 @@ mlc_env_write(mlc_state *st, const char *dir, const char *data_path, PyObject *c
         goto done;
     }
     Py_SETREF(text, mlc_yaml_dump(st, pyenv, 0));
-    if (text == NULL || write_text(st, dir, "python_env.yaml", text) < 0) {
+    if (text == NULL || mlc_write_text(st, dir, "python_env.yaml", text) < 0) {
         goto done;
     }
     result = 0;

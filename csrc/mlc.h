@@ -43,6 +43,9 @@ MLC_INTERNAL PyObject *mlc_get_default_pip_requirements(PyObject *m, PyObject *u
 MLC_INTERNAL PyObject *mlc_get_default_conda_env(PyObject *m, PyObject *unused);
 
 /* ---- save.c */
+/* Writes the str text to dir/name atomically (UTF-8). Raises naming the path. 0 or -1. */
+MLC_INTERNAL int mlc_write_text(mlc_state *st, const char *dir, const char *name,
+                                PyObject *text);
 MLC_INTERNAL PyObject *mlc_save_model(MLC_FASTCALL_ARGS);
 
 /* ---- load.c and pyfunc.c */

@@ -484,21 +484,6 @@ done:
     return result;
 }
 
-/* Returns a new reference to str(os.fspath(p)) as a str, or NULL with TypeError. */
-static PyObject *
-fspath_str(PyObject *p)
-{
-    PyObject *fs = PyOS_FSPath(p);
-    if (fs == NULL) {
-        return NULL;
-    }
-    if (PyBytes_Check(fs)) {
-        Py_SETREF(fs, PyUnicode_DecodeFSDefaultAndSize(PyBytes_AS_STRING(fs),
-                                                      PyBytes_GET_SIZE(fs)));
-    }
-    return fs;
-}
-
 static PyObject *
 Model_save(PyObject *self, PyTypeObject *cls, PyObject *const *args, Py_ssize_t nargs,
            PyObject *kwnames)
@@ -511,7 +496,7 @@ Model_save(PyObject *self, PyTypeObject *cls, PyObject *const *args, Py_ssize_t 
     if (mlc_args_parse("save", args, nargs, kwnames, names, 1, 1, a, NULL) < 0) {
         return NULL;
     }
-    path = fspath_str(a[0]);
+    path = mlc_args_path(a[0]);
     if (path == NULL) {
         goto done;
     }
@@ -666,7 +651,7 @@ mlc_model_load_file(mlc_state *st, const char *mlmodel_path)
 static PyObject *
 local_path_of(PyObject *p)
 {
-    PyObject *s = fspath_str(p);
+    PyObject *s = mlc_args_path(p);
     if (s == NULL) {
         return NULL;
     }

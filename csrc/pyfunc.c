@@ -26,15 +26,9 @@ mlc_resolve_model_dir(mlc_state *st, PyObject *model_uri)
         return mlc_raise(st->MlflowTypeError, MLC_INVALID_PARAMETER_VALUE,
                          "model_uri must be a path or URI string, not None");
     }
-    s = PyOS_FSPath(model_uri);
+    s = mlc_args_path(model_uri);
     if (s == NULL) {
         return NULL;
-    }
-    if (PyBytes_Check(s)) {
-        Py_SETREF(s, PyUnicode_DecodeFSDefaultAndSize(PyBytes_AS_STRING(s), PyBytes_GET_SIZE(s)));
-        if (s == NULL) {
-            return NULL;
-        }
     }
     const char *c = PyUnicode_AsUTF8(s);
     if (c == NULL) {
@@ -86,15 +80,9 @@ copy_to_dst(mlc_state *st, PyObject *src, PyObject *dst_path)
 {
     PyObject *dst = NULL, *result = NULL;
     char *target = NULL;
-    dst = PyOS_FSPath(dst_path);
+    dst = mlc_args_path(dst_path);
     if (dst == NULL) {
         goto done;
-    }
-    if (!PyUnicode_Check(dst)) {
-        Py_SETREF(dst, PyObject_Str(dst));
-        if (dst == NULL) {
-            goto done;
-        }
     }
     const char *s = PyUnicode_AsUTF8(src), *d = PyUnicode_AsUTF8(dst);
     if (s == NULL || d == NULL) {

@@ -16,21 +16,8 @@
 
 /* ---------------------------------------------------------------- small helpers */
 
-/* Returns a new reference to a str path from a str / bytes / PathLike. */
-static PyObject *
-as_path_str(PyObject *p)
-{
-    PyObject *fs = PyOS_FSPath(p);
-    if (fs != NULL && PyBytes_Check(fs)) {
-        Py_SETREF(fs, PyUnicode_DecodeFSDefaultAndSize(PyBytes_AS_STRING(fs),
-                                                      PyBytes_GET_SIZE(fs)));
-    }
-    return fs;
-}
-
-/* Writes text (a str) to dir/name. 0 or -1. */
-static int
-write_str(mlc_state *st, const char *dir, const char *name, PyObject *text)
+int
+mlc_write_text(mlc_state *st, const char *dir, const char *name, PyObject *text)
 {
     Py_ssize_t len;
     const char *data = PyUnicode_AsUTF8AndSize(text, &len);
@@ -67,7 +54,7 @@ copy_into(mlc_state *st, PyObject *paths, const char *dir, const char *subdir,
         goto done;
     }
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(paths); i++) {
-        PyObject *p = as_path_str(PyList_GET_ITEM(paths, i));
+        PyObject *p = mlc_args_path(PyList_GET_ITEM(paths, i));
         if (p == NULL) {
             goto done;
         }
@@ -405,11 +392,11 @@ save_example(mlc_state *st, PyObject *model, PyObject *example, const char *dir)
         goto done;
     }
     text = json_text(st, stored, 0);
-    if (text == NULL || write_str(st, dir, "input_example.json", text) < 0) {
+    if (text == NULL || mlc_write_text(st, dir, "input_example.json", text) < 0) {
         goto done;
     }
     Py_SETREF(text, json_text(st, serving, 1));
-    if (text == NULL || write_str(st, dir, "serving_input_example.json", text) < 0) {
+    if (text == NULL || mlc_write_text(st, dir, "serving_input_example.json", text) < 0) {
         goto done;
     }
     info = Py_BuildValue("{ssssss}", "artifact_path", "input_example.json", "type", type,
@@ -659,7 +646,7 @@ mlc_save_model(PyObject *m, PyObject *const *args, Py_ssize_t nargs, PyObject *k
     }
 
     /* Target path: absolute, absent or an empty directory. */
-    path_obj = as_path_str(a[SA_PATH]);
+    path_obj = mlc_args_path(a[SA_PATH]);
     if (path_obj == NULL) {
         goto done;
     }
@@ -759,7 +746,7 @@ mlc_save_model(PyObject *m, PyObject *const *args, Py_ssize_t nargs, PyObject *k
     PyObject *d = mlc_model_to_dict(st, model);
     text = d ? mlc_yaml_dump(st, d, 1) : NULL;
     Py_XDECREF(d);
-    if (text == NULL || write_str(st, tmp, "MLmodel", text) < 0) {
+    if (text == NULL || mlc_write_text(st, tmp, "MLmodel", text) < 0) {
         goto done;
     }
     if (mlc_env_write(st, tmp, data_path, a[SA_CONDA], a[SA_PIP], a[SA_EXTRA_PIP]) < 0) {
