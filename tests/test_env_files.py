@@ -28,6 +28,15 @@ def _pin(name):
     return f"{name}=={importlib.metadata.version(name)}"
 
 
+def _build_pin(name):
+    """python_env.yaml's build dependency: pinned when installed, the bare name when not
+    (a fresh venv has no `wheel`)."""
+    try:
+        return _pin(name)
+    except importlib.metadata.PackageNotFoundError:
+        return name
+
+
 DEFAULTS = [_pin("numpy"), _pin("pandas"), _pin("scipy"), _pin("statsmodels")]
 
 
@@ -60,7 +69,7 @@ def _expected_conda_text(pip_list):
 
 
 def _expected_python_env_text():
-    build = [_pin("pip"), _pin("setuptools"), _pin("wheel")]
+    build = [_build_pin("pip"), _build_pin("setuptools"), _build_pin("wheel")]
     return "\n".join([f"python: {PYTHON_VERSION}", "build_dependencies:",
                       *[f"- {b}" for b in build], "dependencies:", "- -r requirements.txt", ""])
 
