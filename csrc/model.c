@@ -6,6 +6,7 @@
 #include "args.h"
 #include "errors.h"
 #include "fsutil.h"
+#include "schema.h"
 #include "yaml.h"
 
 #include <errno.h>
@@ -538,26 +539,32 @@ model_from_dict(mlc_state *st, PyObject *cls, PyObject *model_dict)
         goto done;
     }
     if (sig != NULL && PyDict_Check(sig)) {
-        /* Keep the JSON-string form; move the two 3.x flags into it. */
-        Py_SETREF(sig, PyDict_Copy(sig));
-        if (sig == NULL) {
+        /* The JSON-string form becomes a ModelSignature; the two 3.x flags move into it. */
+        PyObject *obj = mlc_signature_from_dict(st, sig);
+        if (obj == NULL) {
             goto done;
         }
         static const char *flags[] = {"is_signature_from_type_hint", "type_hint_from_example"};
+        static const char *attrs[] = {"_is_signature_from_type_hint",
+                                      "_is_type_hint_from_example"};
         for (int i = 0; i < 2; i++) {
             PyObject *fv = NULL;
             if (PyDict_GetItemStringRef(d, flags[i], &fv) < 0) {
+                Py_DECREF(obj);
                 goto done;
             }
             if (fv != NULL) {
-                int rc = PyDict_SetItemString(sig, flags[i], fv);
+                int rc = PyObject_SetAttrString(obj, attrs[i], fv);
                 Py_DECREF(fv);
                 if (rc < 0 || PyDict_DelItemString(d, flags[i]) < 0) {
+                    Py_DECREF(obj);
                     goto done;
                 }
             }
         }
-        if (PyDict_SetItem(d, st->str_signature, sig) < 0) {
+        int rc = PyDict_SetItem(d, st->str_signature, obj);
+        Py_DECREF(obj);
+        if (rc < 0) {
             goto done;
         }
     }

@@ -3,8 +3,10 @@
 #define MLC_MODULE_C
 #include "state.h"
 
+#include "enforce.h"
 #include "errors.h"
 #include "mlc.h"
+#include "schema.h"
 #include "yaml.h"
 
 PyModuleDef mlc_module_def;
@@ -48,6 +50,16 @@ static PyMethodDef mlc_methods[] = {
      "yaml_dump(obj, sort_keys=True)\n--\n\n"
      "Serialise obj like yaml.safe_dump(obj, default_flow_style=False)."},
     MLC_MODEL_METHODS
+    {"_enforce_schema", (PyCFunction)(void (*)(void))mlc_enforce_schema_py,
+     METH_FASTCALL | METH_KEYWORDS,
+     "_enforce_schema(data, schema)\n--\n\nMake data conform to a Schema (MLflow's rules)."},
+    {"_enforce_params_schema", (PyCFunction)(void (*)(void))mlc_enforce_params_py,
+     METH_FASTCALL | METH_KEYWORDS,
+     "_enforce_params_schema(params, schema)\n--\n\nCheck params against a ParamSchema."},
+    {"validate_schema", (PyCFunction)(void (*)(void))mlc_validate_schema_py,
+     METH_FASTCALL | METH_KEYWORDS,
+     "validate_schema(data, expected_schema)\n--\n\n"
+     "Raise MlflowException when data does not match the schema."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -80,6 +92,9 @@ mlc_exec(PyObject *m)
         return -1;
     }
     if (mlc_errors_init(m, st) < 0) {
+        return -1;
+    }
+    if (mlc_schema_init(m, st) < 0) {
         return -1;
     }
     if (mlc_model_init(m, st) < 0) {

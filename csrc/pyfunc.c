@@ -4,6 +4,7 @@
 #include "mlc.h"
 
 #include "args.h"
+#include "enforce.h"
 #include "errors.h"
 #include "fsutil.h"
 
@@ -612,6 +613,9 @@ typedef struct {
     PyObject *metadata;     /* Model */
     PyObject *impl;         /* the loader module's implementation object */
     PyObject *predict_fn;   /* str: method name on impl */
+    PyObject *input_schema; /* signature inputs (Schema or None); NULL until first predict */
+    PyObject *params_schema; /* signature params (ParamSchema or None) */
+    int accepts_params;     /* generic impls: predict_fn has a `params` parameter (-1 unknown) */
     PyObject *weakreflist;
 } PyFuncModelObject;
 
@@ -625,6 +629,8 @@ PyFuncModel_traverse(PyObject *self, visitproc visit, void *arg)
     Py_VISIT(o->metadata);
     Py_VISIT(o->impl);
     Py_VISIT(o->predict_fn);
+    Py_VISIT(o->input_schema);
+    Py_VISIT(o->params_schema);
     return 0;
 }
 
@@ -635,6 +641,8 @@ PyFuncModel_clear(PyObject *self)
     Py_CLEAR(o->metadata);
     Py_CLEAR(o->impl);
     Py_CLEAR(o->predict_fn);
+    Py_CLEAR(o->input_schema);
+    Py_CLEAR(o->params_schema);
     return 0;
 }
 
@@ -693,17 +701,52 @@ PyFuncModel_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     o->metadata = Py_NewRef(meta);
     o->impl = Py_NewRef(impl);
     o->predict_fn = fn_name;
+    o->accepts_params = -1;
     return (PyObject *)o;
 }
 
-/* 1 when params carries something (not None and not an empty dict), 0 otherwise. */
+/* 1 when fn has a parameter named `params` that is not **kwargs (MLflow's test before it passes
+ * params to a flavor's predict), 0 when not, -1 on error. */
 static int
-params_given(PyObject *params)
+callable_takes_params(PyObject *fn)
 {
-    if (mlc_is_none(params)) {
-        return 0;
+    PyObject *inspect = PyImport_ImportModule("inspect");
+    PyObject *sig = inspect ? PyObject_CallMethod(inspect, "signature", "O", fn) : NULL;
+    PyObject *ps = sig ? PyObject_GetAttrString(sig, "parameters") : NULL;
+    PyObject *p = NULL, *kind = NULL, *varkw = NULL, *pcls = NULL;
+    int result = -1;
+    if (ps == NULL) {
+        if (inspect != NULL && (PyErr_ExceptionMatches(PyExc_ValueError) ||
+                                PyErr_ExceptionMatches(PyExc_TypeError))) {
+            PyErr_Clear(); /* no signature to read: call without params */
+            result = 0;
+        }
+        goto done;
     }
-    return !(PyDict_Check(params) && PyDict_GET_SIZE(params) == 0);
+    PyObject *key = PyUnicode_FromString("params");
+    int has = key ? PySequence_Contains(ps, key) : -1;
+    p = has > 0 ? PyObject_GetItem(ps, key) : NULL;
+    Py_XDECREF(key);
+    if (has <= 0) {
+        result = has < 0 ? -1 : 0;
+        goto done;
+    }
+    kind = p ? PyObject_GetAttrString(p, "kind") : NULL;
+    pcls = kind ? PyObject_GetAttrString(inspect, "Parameter") : NULL;
+    varkw = pcls ? PyObject_GetAttrString(pcls, "VAR_KEYWORD") : NULL;
+    if (varkw != NULL) {
+        int eq = PyObject_RichCompareBool(kind, varkw, Py_EQ);
+        result = eq < 0 ? -1 : !eq;
+    }
+done:
+    Py_XDECREF(inspect);
+    Py_XDECREF(sig);
+    Py_XDECREF(ps);
+    Py_XDECREF(p);
+    Py_XDECREF(kind);
+    Py_XDECREF(varkw);
+    Py_XDECREF(pcls);
+    return result;
 }
 
 static PyObject *
@@ -714,72 +757,85 @@ PyFuncModel_predict(PyObject *self, PyTypeObject *cls, PyObject *const *args, Py
     PyFuncModelObject *o = PyFuncModel_CAST(self);
     static const char *const names[] = {"data", "params", NULL};
     PyObject *a[2];
-    PyObject *impl = NULL, *params = NULL, *pschema = NULL, *result = NULL;
+    PyObject *impl = NULL, *params = NULL, *schema = NULL, *data = NULL, *result = NULL;
     if (mlc_args_parse("predict", args, nargs, kwnames, names, 2, 1, a, NULL) < 0) {
         return NULL;
     }
     impl = Py_NewRef(o->impl); /* held: the call may replace attributes */
-    params = Py_NewRef(a[1] ? a[1] : Py_None);
-    if (params_given(params)) {
-        pschema = PyObject_CallMethod(o->metadata, "get_params_schema", NULL);
-        if (pschema == NULL) {
+    /* The schemas are read from the metadata once (MLflow reads them on every call; the
+     * metadata of a loaded model does not change). */
+    if (o->input_schema == NULL) {
+        PyObject *in = PyObject_CallMethod(o->metadata, "get_input_schema", NULL);
+        PyObject *ps = in ? PyObject_CallMethod(o->metadata, "get_params_schema", NULL) : NULL;
+        if (ps == NULL) {
+            Py_XDECREF(in);
             goto done;
         }
-        if (pschema == Py_None) {
-            /* MLflow 3.x: warn and drop params the signature does not declare. */
-            int rc;
-            if (PyDict_Check(params)) {
-                PyObject *keys = PyDict_Keys(params);
-                rc = keys == NULL
-                         ? -1
-                         : mlc_log_warning(st,
-                                           "`params` can only be specified at inference time if "
-                                           "the model signature defines a params schema. This "
-                                           "model does not define a params schema. Ignoring "
-                                           "provided params: %R",
-                                           keys);
-                Py_XDECREF(keys);
-            }
-            else {
-                rc = mlc_log_warning(st, "`params` can only be specified at inference time if "
-                                         "the model signature defines a params schema. This "
-                                         "model does not define a params schema. Ignoring "
-                                         "invalid params (not a dictionary).");
-            }
-            if (rc < 0) {
+        o->params_schema = ps;
+        o->input_schema = in;
+    }
+    schema = Py_NewRef(o->input_schema);
+    if (schema != Py_None) {
+        data = mlc_enforce_schema(st, a[0], schema, 1);
+        if (data == NULL) {
+            if (!PyErr_ExceptionMatches(PyExc_Exception)) {
                 goto done;
             }
-            Py_SETREF(params, PyDict_New());
-            if (params == NULL) {
-                goto done;
+            /* MLflow 3.x wraps every enforcement failure the same way */
+            PyObject *inner = PyErr_GetRaisedException();
+            mlc_raise(st->MlflowException, MLC_INVALID_PARAMETER_VALUE,
+                      "Failed to enforce schema of data '%S' with schema '%S'. Error: %S", a[0],
+                      schema, inner);
+            PyObject *exc = PyErr_GetRaisedException();
+            if (exc != NULL) {
+                PyException_SetCause(exc, inner); /* steals */
+                inner = NULL;
             }
+            Py_XDECREF(inner);
+            PyErr_SetRaisedException(exc);
+            goto done;
         }
+    }
+    else {
+        data = Py_NewRef(a[0]);
+    }
+    params = mlc_enforce_params(st, a[1] ? a[1] : Py_None, o->params_schema);
+    if (params == NULL) {
+        goto done;
     }
     if (Py_IS_TYPE(impl, (PyTypeObject *)st->SmWrapperType) &&
         PyUnicode_Compare(o->predict_fn, st->str_predict) == 0) {
-        result = sm_predict(st, SmWrapper_CAST(impl), a[0]);
+        result = sm_predict(st, SmWrapper_CAST(impl), data);
     }
     else {
         PyObject *fn = PyObject_GetAttr(impl, o->predict_fn);
         if (fn == NULL) {
             goto done;
         }
-        PyObject *kw = Py_BuildValue("{sO}", "params", params);
-        PyObject *pos = kw ? PyTuple_Pack(1, a[0]) : NULL;
-        result = pos ? PyObject_Call(fn, pos, kw) : NULL;
-        if (result == NULL && PyErr_ExceptionMatches(PyExc_TypeError)) {
-            /* an implementation whose predict takes no params */
-            PyErr_Clear();
-            result = PyObject_CallOneArg(fn, a[0]);
+        if (o->accepts_params < 0) {
+            o->accepts_params = callable_takes_params(fn);
+            if (o->accepts_params < 0) {
+                Py_DECREF(fn);
+                goto done;
+            }
         }
-        Py_XDECREF(kw);
-        Py_XDECREF(pos);
+        if (o->accepts_params) {
+            PyObject *kw = Py_BuildValue("{sO}", "params", params);
+            PyObject *pos = kw ? PyTuple_Pack(1, data) : NULL;
+            result = pos ? PyObject_Call(fn, pos, kw) : NULL;
+            Py_XDECREF(kw);
+            Py_XDECREF(pos);
+        }
+        else {
+            result = PyObject_CallOneArg(fn, data);
+        }
         Py_DECREF(fn);
     }
 done:
     Py_XDECREF(impl);
     Py_XDECREF(params);
-    Py_XDECREF(pschema);
+    Py_XDECREF(schema);
+    Py_XDECREF(data);
     return result;
 }
 

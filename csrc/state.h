@@ -22,6 +22,20 @@
     X(ModelInfoType)                                                                     \
     X(PyFuncModelType)                                                                   \
     X(SmWrapperType)                                                                     \
+    /* signature types (schema.c, exec) */                                               \
+    X(DataType)                  /* the DataType enum class */                          \
+    X(dt_members)                /* tuple: (None, boolean, integer, ..., datetime) */    \
+    X(ColSpecType)                                                                       \
+    X(TensorSpecType)                                                                    \
+    X(SchemaType)                                                                        \
+    X(ParamSpecType)                                                                     \
+    X(ParamSchemaType)                                                                   \
+    X(ModelSignatureType)                                                                \
+    X(ArrayType)                                                                         \
+    X(ObjectType)                                                                        \
+    X(PropertyType)                                                                      \
+    X(MapType)                                                                           \
+    X(AnyTypeType)                                                                       \
     /* interned strings (exec) */                                                        \
     X(str_save)                  /* "save" */                                            \
     X(str_predict)               /* "predict" */                                         \
@@ -44,6 +58,8 @@
     X(json_loads)                                                                        \
     X(TimeSeriesModel)           /* statsmodels.tsa.base.tsa_model.TimeSeriesModel */    \
     X(DataFrame)                 /* pandas.DataFrame */                                  \
+    X(Series)                    /* pandas.Series */                                     \
+    X(numpy_dtype)               /* numpy.dtype */                                       \
     X(env_cache)                 /* dict: cached package versions for env files */      \
     X(Requirement)               /* packaging.requirements.Requirement */               \
     X(InvalidRequirement)        /* packaging.requirements.InvalidRequirement */        \
