@@ -815,16 +815,11 @@ enforce_colspec(mlc_state *st, PyObject *df, PyObject *label, PyObject *series,
  * copying column data, or -- when the caller allows aliasing (predict hands the frame straight
  * to the model) -- df itself when every column came back unchanged in df's own order. */
 static PyObject *
-assemble_frame(mlc_state *st, PyObject *df, PyObject *labels, PyObject *columns,
-               int all_unchanged, int may_alias)
+assemble_frame(mlc_state *st, PyObject *df, PyObject *cols, PyObject *labels,
+               PyObject *columns, int all_unchanged, int may_alias)
 {
     if (all_unchanged && may_alias) {
-        PyObject *cols = frame_columns(df);
-        if (cols == NULL) {
-            return NULL;
-        }
         int same = PyObject_RichCompareBool(cols, labels, Py_EQ);
-        Py_DECREF(cols);
         if (same < 0) {
             return NULL;
         }
@@ -851,23 +846,164 @@ done:
     return r;
 }
 
+/* Returns a new reference: the dtype of every column of df, in order (one call to the
+ * frame's block manager rather than one column lookup each; df.dtypes when that is not
+ * available). */
+static PyObject *
+frame_dtypes(PyObject *df)
+{
+    PyObject *mgr = NULL, *dts = NULL, *list = NULL;
+    if (PyObject_GetOptionalAttrString(df, "_mgr", &mgr) < 0) {
+        return NULL;
+    }
+    if (mgr != NULL) {
+        dts = PyObject_CallMethod(mgr, "get_dtypes", NULL);
+        Py_DECREF(mgr);
+        if (dts == NULL && PyErr_ExceptionMatches(PyExc_AttributeError)) {
+            PyErr_Clear();
+        }
+        else if (dts == NULL) {
+            return NULL;
+        }
+    }
+    if (dts == NULL) {
+        dts = PyObject_GetAttrString(df, "dtypes");
+        if (dts == NULL) {
+            return NULL;
+        }
+    }
+    list = PySequence_List(dts);
+    Py_DECREF(dts);
+    return list;
+}
+
+/* 1 when a column of dtype `dtype` passes DataType `dt` unchanged by a plain dtype test (a
+ * numpy dtype equal to the target; object for string and binary), 0 when the full rules must
+ * run. */
+static int
+dtype_conforms(PyObject *dtype, mlc_dtype dt, PyObject **targets)
+{
+    if (!PyArray_DescrCheck(dtype)) {
+        return 0;
+    }
+    PyArray_Descr *d = (PyArray_Descr *)dtype;
+    if (dt == MLC_DT_STRING || dt == MLC_DT_BINARY) {
+        return d->type_num == NPY_OBJECT;
+    }
+    if (targets[dt] == NULL) {
+        targets[dt] = datatype_to_numpy(dt);
+        if (targets[dt] == NULL) {
+            PyErr_Clear();
+            return 0;
+        }
+    }
+    return PyArray_EquivTypes(d, (PyArray_Descr *)targets[dt]);
+}
+
+/* The fast path: 1 when every schema column is present in df with a dtype that needs no
+ * change (then *in_order tells whether they are exactly df's columns, in df's order), 0 when
+ * the column-by-column rules must run, -1 on error. */
+static int
+columns_conform(PyObject *df, PyObject *cols, SchemaObject *schema, int *in_order)
+{
+    PyObject *dtypes = NULL, *pos = NULL;
+    PyObject *targets[MLC_DT_DATETIME + 1] = {NULL};
+    int result = -1;
+    *in_order = 0;
+    dtypes = frame_dtypes(df);
+    if (dtypes == NULL) {
+        goto done;
+    }
+    Py_ssize_t ncols = PyList_GET_SIZE(cols), n = PyList_GET_SIZE(schema->inputs);
+    if (PyList_GET_SIZE(dtypes) != ncols || n > ncols) {
+        result = 0;
+        goto done;
+    }
+    if (schema->has_names) {
+        pos = PyDict_New();
+        for (Py_ssize_t j = 0; pos != NULL && j < ncols; j++) {
+            PyObject *idx = PyLong_FromSsize_t(j);
+            int rc = idx == NULL ? -1 : PyDict_SetItem(pos, PyList_GET_ITEM(cols, j), idx);
+            Py_XDECREF(idx);
+            if (rc < 0) {
+                if (PyErr_ExceptionMatches(PyExc_TypeError)) { /* unhashable label */
+                    PyErr_Clear();
+                    result = 0;
+                }
+                goto done;
+            }
+        }
+        if (pos == NULL) {
+            goto done;
+        }
+        if (PyDict_GET_SIZE(pos) != ncols) { /* duplicate labels: the full rules decide */
+            result = 0;
+            goto done;
+        }
+    }
+    int ordered = n == ncols;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *item = PyList_GET_ITEM(schema->inputs, i);
+        if (!PyObject_TypeCheck(item, Py_TYPE(PyList_GET_ITEM(schema->inputs, 0)))) {
+            result = 0;
+            goto done;
+        }
+        ColSpecObject *spec = (ColSpecObject *)item;
+        Py_ssize_t j = i;
+        if (schema->has_names) {
+            PyObject *idx = NULL;
+            if (PyDict_GetItemRef(pos, spec->name, &idx) < 0) {
+                if (!PyErr_ExceptionMatches(PyExc_TypeError)) {
+                    goto done;
+                }
+                PyErr_Clear();
+            }
+            if (idx == NULL) {
+                result = 0;
+                goto done;
+            }
+            j = PyLong_AsSsize_t(idx);
+            Py_DECREF(idx);
+        }
+        if (spec->kind != MLC_KIND_DATATYPE ||
+            !dtype_conforms(PyList_GET_ITEM(dtypes, j), spec->dtype, targets)) {
+            result = 0;
+            goto done;
+        }
+        ordered = ordered && j == i;
+    }
+    *in_order = ordered;
+    result = 1;
+done:
+    for (int k = 0; k <= MLC_DT_DATETIME; k++) {
+        Py_XDECREF(targets[k]);
+    }
+    Py_XDECREF(dtypes);
+    Py_XDECREF(pos);
+    return result;
+}
+
 /* Enforces the schema's columns (named: by name in schema order, skipping absent optional
  * ones; unnamed: the first N input columns by position). */
 static PyObject *
-enforce_columns(mlc_state *st, PyObject *df, SchemaObject *schema, int may_alias)
+enforce_columns(mlc_state *st, PyObject *df, PyObject *incols, SchemaObject *schema,
+                int may_alias)
 {
-    PyObject *labels = PyList_New(0), *columns = PyList_New(0), *incols = NULL;
+    PyObject *labels = PyList_New(0), *columns = PyList_New(0);
     PyObject *result = NULL;
-    int all_unchanged = 1;
+    int all_unchanged = 1, in_order = 0;
     if (labels == NULL || columns == NULL) {
         goto done;
     }
     Py_ssize_t n = PyList_GET_SIZE(schema->inputs);
-    if (!schema->has_names) {
-        incols = frame_columns(df);
-        if (incols == NULL) {
-            goto done;
-        }
+    int fast = columns_conform(df, incols, schema, &in_order);
+    if (fast < 0) {
+        goto done;
+    }
+    if (fast && in_order) {
+        /* nothing to convert, nothing to drop or reorder: no column is looked at */
+        result = may_alias ? Py_NewRef(df) : PyObject_CallMethod(df, "copy", "(O)", Py_False);
+        goto done;
     }
     for (Py_ssize_t i = 0; i < n; i++) {
         ColSpecObject *spec = (ColSpecObject *)PyList_GET_ITEM(schema->inputs, i);
@@ -904,11 +1040,10 @@ enforce_columns(mlc_state *st, PyObject *df, SchemaObject *schema, int may_alias
             goto done;
         }
     }
-    result = assemble_frame(st, df, labels, columns, all_unchanged, may_alias);
+    result = assemble_frame(st, df, incols, labels, columns, all_unchanged, may_alias);
 done:
     Py_XDECREF(labels);
     Py_XDECREF(columns);
-    Py_XDECREF(incols);
     return result;
 }
 
@@ -1356,8 +1491,11 @@ to_frame(mlc_state *st, PyObject *data, SchemaObject *schema)
 
 /* Returns a new reference: list(data's column labels or dict keys) (empty for others). */
 static PyObject *
-actual_names(mlc_state *st, PyObject *data)
+actual_names(mlc_state *st, PyObject *data, PyObject *cols)
 {
+    if (cols != NULL) {
+        return Py_NewRef(cols);
+    }
     if (PyDict_Check(data)) {
         return PyDict_Keys(data);
     }
@@ -1371,10 +1509,11 @@ actual_names(mlc_state *st, PyObject *data)
 /* Checks the named schema's required inputs are all there; logs MLflow's warning for extras.
  * May replace *data (a lone ndarray for a one-input named schema becomes {name: array}). */
 static int
-check_names(mlc_state *st, PyObject **data, SchemaObject *schema)
+check_names(mlc_state *st, PyObject **data, PyObject *cols, SchemaObject *schema)
 {
     PyObject *required = PyList_New(0), *optional = PyList_New(0);
     PyObject *actual = NULL, *missing = NULL, *extra = NULL;
+    PyObject *actual_set = NULL, *declared = NULL, *seen = NULL;
     int result = -1;
     if (required == NULL || optional == NULL) {
         goto done;
@@ -1397,15 +1536,27 @@ check_names(mlc_state *st, PyObject **data, SchemaObject *schema)
         }
         Py_SETREF(*data, d);
     }
-    actual = actual_names(st, *data);
+    actual = actual_names(st, *data, cols);
     missing = PyList_New(0);
     extra = PyList_New(0);
     if (actual == NULL || missing == NULL || extra == NULL) {
         goto done;
     }
+    /* set lookups: wide frames (hundreds of columns) must not cost n*m comparisons */
+    actual_set = PySet_New(actual);
+    declared = actual_set ? PySet_New(required) : NULL;
+    seen = declared ? PySet_New(NULL) : NULL;
+    if (seen == NULL) {
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(optional); i++) {
+        if (PySet_Add(declared, PyList_GET_ITEM(optional, i)) < 0) {
+            goto done;
+        }
+    }
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(required); i++) {
         PyObject *n = PyList_GET_ITEM(required, i);
-        int has = PySequence_Contains(actual, n);
+        int has = PySet_Contains(actual_set, n);
         if (has < 0 || (!has && PyList_Append(missing, n) < 0)) {
             goto done;
         }
@@ -1413,10 +1564,9 @@ check_names(mlc_state *st, PyObject **data, SchemaObject *schema)
     /* extras in input order (Q12 fix: MLflow's order depends on set iteration) */
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(actual); i++) {
         PyObject *n = PyList_GET_ITEM(actual, i);
-        int r1 = PySequence_Contains(required, n);
-        int r2 = r1 == 0 ? PySequence_Contains(optional, n) : r1;
-        int r3 = r2 == 0 ? PySequence_Contains(extra, n) : r2;
-        if (r3 < 0 || (r3 == 0 && PyList_Append(extra, n) < 0)) {
+        int known = PySet_Contains(declared, n);
+        int dup = known == 0 ? PySet_Contains(seen, n) : known;
+        if (dup < 0 || (dup == 0 && (PyList_Append(extra, n) < 0 || PySet_Add(seen, n) < 0))) {
             goto done;
         }
     }
@@ -1444,13 +1594,16 @@ done:
     Py_XDECREF(actual);
     Py_XDECREF(missing);
     Py_XDECREF(extra);
+    Py_XDECREF(actual_set);
+    Py_XDECREF(declared);
+    Py_XDECREF(seen);
     return result;
 }
 
 PyObject *
 mlc_enforce_schema(mlc_state *st, PyObject *data, PyObject *schema_obj, int may_alias)
 {
-    PyObject *cur = NULL, *result = NULL;
+    PyObject *cur = NULL, *cols = NULL, *result = NULL;
     if (!mlc_is_schema(st, schema_obj)) {
         return mlc_raise(st->MlflowTypeError, MLC_INVALID_PARAMETER_VALUE,
                          "expected_schema must be an mlflow_c.types.Schema, got %s",
@@ -1473,22 +1626,19 @@ mlc_enforce_schema(mlc_state *st, PyObject *data, PyObject *schema_obj, int may_
     }
     if (!schema->is_tensor) {
         Py_SETREF(cur, to_frame(st, cur, schema));
-        if (cur == NULL) {
+        /* the column labels, read once (an Arrow-backed Index costs microseconds a read) */
+        cols = cur ? frame_columns(cur) : NULL;
+        if (cols == NULL) {
             goto done;
         }
     }
     if (schema->has_names) {
-        if (check_names(st, &cur, schema) < 0) {
+        if (check_names(st, &cur, cols, schema) < 0) {
             goto done;
         }
     }
     else if (!schema->is_tensor) {
-        PyObject *cols = frame_columns(cur);
-        if (cols == NULL) {
-            goto done;
-        }
         Py_ssize_t ncols = PyList_GET_SIZE(cols);
-        Py_DECREF(cols);
         Py_ssize_t nspec = PyList_GET_SIZE(schema->inputs);
         if (ncols < nspec) {
             MLC_ENF_ERR(st,
@@ -1500,9 +1650,10 @@ mlc_enforce_schema(mlc_state *st, PyObject *data, PyObject *schema_obj, int may_
         }
     }
     result = schema->is_tensor ? enforce_tensors(st, cur, schema)
-                               : enforce_columns(st, cur, schema, may_alias);
+                               : enforce_columns(st, cur, cols, schema, may_alias);
 done:
     Py_XDECREF(cur);
+    Py_XDECREF(cols);
     return result;
 }
 
