@@ -983,6 +983,104 @@ done:
     return result;
 }
 
+/* Returns a borrowed reference: a pandas Index of the named schema's column names, cached for
+ * the last schema seen (rebuilt when the schema's inputs list has changed), or NULL with an
+ * exception. */
+static PyObject *
+plan_names_index(mlc_state *st, SchemaObject *schema)
+{
+    PyObject *inputs = schema->inputs;
+    Py_ssize_t n = PyList_GET_SIZE(inputs);
+    if (st->plan_schema == (PyObject *)schema && st->plan_specs != NULL &&
+        PyTuple_GET_SIZE(st->plan_specs) == n) {
+        int same = 1;
+        for (Py_ssize_t i = 0; same && i < n; i++) {
+            same = PyTuple_GET_ITEM(st->plan_specs, i) == PyList_GET_ITEM(inputs, i);
+        }
+        if (same) {
+            return st->plan_index;
+        }
+    }
+    PyObject *specs = PyList_AsTuple(inputs);
+    PyObject *names = specs ? PyList_New(n) : NULL;
+    for (Py_ssize_t i = 0; names != NULL && i < n; i++) {
+        PyObject *spec = PyTuple_GET_ITEM(specs, i);
+        if (!PyObject_TypeCheck(spec, (PyTypeObject *)st->ColSpecType)) {
+            PyErr_SetString(PyExc_TypeError, "schema inputs are not all ColSpecs");
+            Py_CLEAR(names);
+            break;
+        }
+        PyList_SET_ITEM(names, i, Py_NewRef(((ColSpecObject *)spec)->name)); /* steals */
+    }
+    PyObject *pd = names ? PyImport_ImportModule("pandas") : NULL;
+    PyObject *index = pd ? PyObject_CallMethod(pd, "Index", "O", names) : NULL;
+    Py_XDECREF(pd);
+    Py_XDECREF(names);
+    if (index == NULL) {
+        Py_XDECREF(specs);
+        return NULL;
+    }
+    Py_XSETREF(st->plan_schema, Py_NewRef((PyObject *)schema));
+    Py_XSETREF(st->plan_specs, specs);
+    Py_XSETREF(st->plan_index, index);
+    return index;
+}
+
+/* The fastest path, for a frame whose columns are exactly the named schema's, in order: the
+ * labels are compared as one vectorised Index comparison and the dtypes read in one call, so
+ * no label is ever turned into a Python object. 1 with *out set (a new reference) when it
+ * applies, 0 when the general path must run, -1 on error. */
+static int
+exact_frame(mlc_state *st, PyObject *df, SchemaObject *schema, int may_alias, PyObject **out)
+{
+    PyObject *index = NULL, *cols = NULL, *eq = NULL, *dtypes = NULL;
+    PyObject *targets[MLC_DT_DATETIME + 1] = {NULL};
+    int result = -1;
+    *out = NULL;
+    index = plan_names_index(st, schema);
+    if (index == NULL) {
+        if (!PyErr_ExceptionMatches(PyExc_Exception)) {
+            return -1;
+        }
+        PyErr_Clear(); /* unusual names (unhashable, mixed): the general path decides */
+        return 0;
+    }
+    cols = PyObject_GetAttrString(df, "columns");
+    eq = cols ? PyObject_CallMethod(cols, "equals", "O", index) : NULL;
+    int same = eq ? PyObject_IsTrue(eq) : -1;
+    if (same <= 0) {
+        result = same;
+        goto done;
+    }
+    dtypes = frame_dtypes(df);
+    if (dtypes == NULL) {
+        goto done;
+    }
+    Py_ssize_t n = PyList_GET_SIZE(schema->inputs);
+    if (PyList_GET_SIZE(dtypes) != n) {
+        result = 0;
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        ColSpecObject *spec = (ColSpecObject *)PyList_GET_ITEM(schema->inputs, i);
+        if (spec->kind != MLC_KIND_DATATYPE ||
+            !dtype_conforms(PyList_GET_ITEM(dtypes, i), spec->dtype, targets)) {
+            result = 0;
+            goto done;
+        }
+    }
+    *out = may_alias ? Py_NewRef(df) : PyObject_CallMethod(df, "copy", "(O)", Py_False);
+    result = *out == NULL ? -1 : 1;
+done:
+    for (int k = 0; k <= MLC_DT_DATETIME; k++) {
+        Py_XDECREF(targets[k]);
+    }
+    Py_XDECREF(cols);
+    Py_XDECREF(eq);
+    Py_XDECREF(dtypes);
+    return result;
+}
+
 /* Enforces the schema's columns (named: by name in schema order, skipping absent optional
  * ones; unnamed: the first N input columns by position). */
 static PyObject *
@@ -1626,8 +1724,17 @@ mlc_enforce_schema(mlc_state *st, PyObject *data, PyObject *schema_obj, int may_
     }
     if (!schema->is_tensor) {
         Py_SETREF(cur, to_frame(st, cur, schema));
+        if (cur == NULL) {
+            goto done;
+        }
+        if (schema->has_names) {
+            int hit = exact_frame(st, cur, schema, may_alias, &result);
+            if (hit != 0) {
+                goto done;
+            }
+        }
         /* the column labels, read once (an Arrow-backed Index costs microseconds a read) */
-        cols = cur ? frame_columns(cur) : NULL;
+        cols = frame_columns(cur);
         if (cols == NULL) {
             goto done;
         }

@@ -64,7 +64,11 @@
     X(Requirement)               /* packaging.requirements.Requirement */               \
     X(InvalidRequirement)        /* packaging.requirements.InvalidRequirement */        \
     X(metadata_version)          /* importlib.metadata.version */                       \
-    X(logger)                    /* logging.getLogger("mlflow_c") */
+    X(logger)                    /* logging.getLogger("mlflow_c") */                    \
+    /* enforcement plan cache (enforce.c): the last named column schema seen */          \
+    X(plan_schema)               /* the Schema */                                        \
+    X(plan_specs)                /* tuple(schema.inputs) when the plan was made */       \
+    X(plan_index)                /* pandas.Index of the schema's column names */
 
 typedef struct mlc_state {
 #define MLC_STATE_FIELD(name) PyObject *name;
