@@ -57,6 +57,9 @@ MLC_INTERNAL PyObject *mlc_resolve_model_dir(mlc_state *st, PyObject *model_uri)
  * MLFLOW_ALLOW_PICKLE_DESERIALIZATION. */
 MLC_INTERNAL PyObject *mlc_load_pickle_file(mlc_state *st, const char *data_path);
 MLC_INTERNAL PyObject *mlc_load_model(MLC_FASTCALL_ARGS);
+/* Returns a new reference: what the pyfunc wrapper of `results` predicts for data. */
+MLC_INTERNAL PyObject *mlc_statsmodels_predict(mlc_state *st, PyObject *results,
+                                               PyObject *data);
 MLC_INTERNAL PyObject *mlc_pyfunc_load_model(MLC_FASTCALL_ARGS);
 
 /* module.c's method-table entries for this area. */

@@ -5,6 +5,7 @@
 
 #include "enforce.h"
 #include "errors.h"
+#include "infer.h"
 #include "mlc.h"
 #include "schema.h"
 #include "yaml.h"
@@ -50,6 +51,7 @@ static PyMethodDef mlc_methods[] = {
      "yaml_dump(obj, sort_keys=True)\n--\n\n"
      "Serialise obj like yaml.safe_dump(obj, default_flow_style=False)."},
     MLC_MODEL_METHODS
+    MLC_INFER_METHODS
     {"_enforce_schema", (PyCFunction)(void (*)(void))mlc_enforce_schema_py,
      METH_FASTCALL | METH_KEYWORDS,
      "_enforce_schema(data, schema)\n--\n\nMake data conform to a Schema (MLflow's rules)."},

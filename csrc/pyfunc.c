@@ -464,6 +464,20 @@ wrapper_is_ts(mlc_state *st, SmWrapperObject *w)
     return r;
 }
 
+static PyObject *sm_predict(mlc_state *st, SmWrapperObject *w, PyObject *data);
+
+PyObject *
+mlc_statsmodels_predict(mlc_state *st, PyObject *results, PyObject *data)
+{
+    PyObject *w = sm_wrapper_new(st, results);
+    if (w == NULL) {
+        return NULL;
+    }
+    PyObject *r = sm_predict(st, SmWrapper_CAST(w), data);
+    Py_DECREF(w);
+    return r;
+}
+
 /* Returns a new reference: frame[col].iloc[0]. */
 static PyObject *
 first_value(mlc_state *st, PyObject *frame, PyObject *col)

@@ -4,7 +4,10 @@
 #include "mlc.h"
 
 #include "args.h"
+#include "enforce.h"
 #include "errors.h"
+#include "infer.h"
+#include "schema.h"
 #include "fsutil.h"
 #include "yaml.h"
 
@@ -424,6 +427,85 @@ done:
     return result;
 }
 
+/* ---------------------------------------------------------------- signature inference */
+
+/* Returns a new reference: the signature MLflow 3.x infers from an input example -- the input
+ * schema of the example, enforced the way predict enforces it, and the output schema of what
+ * the model predicts for it -- or None, with MLflow's warning, when that fails. */
+static PyObject *
+signature_from_example(mlc_state *st, PyObject *results, PyObject *example)
+{
+    PyObject *copy = NULL, *data = NULL, *in = NULL, *enforced = NULL, *pred = NULL;
+    PyObject *out = NULL, *result = NULL;
+    PyObject *copymod = PyImport_ImportModule("copy");
+    data = copymod ? PyObject_CallMethod(copymod, "deepcopy", "O", example) : NULL;
+    Py_XDECREF(copymod);
+    in = data ? mlc_infer_schema(st, data) : NULL;
+    enforced = in ? mlc_enforce_schema(st, data, in, 1) : NULL;
+    pred = enforced ? mlc_statsmodels_predict(st, results, enforced) : NULL;
+    if (pred == NULL) {
+        goto failed;
+    }
+    if (!((SchemaObject *)in)->is_tensor && PyArray_Check(pred) &&
+        PyArray_NDIM((PyArrayObject *)pred) == 1) {
+        PyObject *Series = mlc_lazy_attr(&st->Series, "pandas", "Series");
+        Py_SETREF(pred, Series ? PyObject_CallOneArg(Series, pred) : NULL);
+        Py_XDECREF(Series);
+        if (pred == NULL) {
+            goto failed;
+        }
+    }
+    out = mlc_infer_schema(st, pred);
+    if (out == NULL) {
+        if (!PyErr_ExceptionMatches(PyExc_Exception)) {
+            goto failed;
+        }
+        PyErr_Clear();
+        if (mlc_log_warning(st, "Failed to infer model output schema from prediction result, "
+                                "setting output schema to AnyType. For full traceback, set "
+                                "logging level to debug.") < 0) {
+            goto failed;
+        }
+        PyObject *any = PyObject_CallNoArgs(st->AnyTypeType);
+        PyObject *spec = any ? PyObject_CallOneArg(st->ColSpecType, any) : NULL;
+        PyObject *specs = spec ? Py_BuildValue("[O]", spec) : NULL;
+        out = specs ? PyObject_CallOneArg(st->SchemaType, specs) : NULL;
+        Py_XDECREF(any);
+        Py_XDECREF(spec);
+        Py_XDECREF(specs);
+        if (out == NULL) {
+            goto failed;
+        }
+    }
+    result = PyObject_CallFunctionObjArgs(st->ModelSignatureType, in, out, NULL);
+    if (result == NULL) {
+        goto failed;
+    }
+    goto done;
+failed:
+    if (PyErr_ExceptionMatches(PyExc_Exception)) {
+        PyObject *exc = PyErr_GetRaisedException();
+        int rc = mlc_log_warning(
+            st,
+            "Failed to infer the model signature from the input example. Reason: %R. To see the "
+            "full traceback, set the logging level to DEBUG via "
+            "`logging.getLogger(\"mlflow\").setLevel(logging.DEBUG)`. To disable automatic "
+            "signature inference, set `signature` to `False` in your `log_model` or "
+            "`save_model` call.",
+            exc);
+        Py_DECREF(exc);
+        result = rc < 0 ? NULL : Py_NewRef(Py_None);
+    }
+done:
+    Py_XDECREF(copy);
+    Py_XDECREF(data);
+    Py_XDECREF(in);
+    Py_XDECREF(enforced);
+    Py_XDECREF(pred);
+    Py_XDECREF(out);
+    return result;
+}
+
 /* ---------------------------------------------------------------- pickling */
 
 /* Writes the pickled results to data_path. With remove_data the caller's object is left
@@ -587,6 +669,7 @@ mlc_save_model(PyObject *m, PyObject *const *args, Py_ssize_t nargs, PyObject *k
     PyObject *a[SA_COUNT];
     PyObject *path_obj = NULL, *model = NULL, *sm_version = NULL, *size = NULL;
     PyObject *extra_cfg = NULL, *text = NULL, *save_attr = NULL, *result = NULL;
+    PyObject *inferred = NULL;
     char *path = NULL, *tmp = NULL, *data_path = NULL;
     if (mlc_args_parse("save_model", args, nargs, kwnames, save_names, SA_COUNT, 2, a, NULL) <
         0) {
@@ -716,6 +799,13 @@ mlc_save_model(PyObject *m, PyObject *const *args, Py_ssize_t nargs, PyObject *k
     if (!mlc_is_none(a[SA_EXAMPLE]) && save_example(st, model, a[SA_EXAMPLE], tmp) < 0) {
         goto done;
     }
+    if (mlc_is_none(sig) && !mlc_is_none(a[SA_EXAMPLE])) {
+        inferred = signature_from_example(st, results, a[SA_EXAMPLE]);
+        if (inferred == NULL) {
+            goto done;
+        }
+        sig = inferred;
+    }
     if (!mlc_is_none(sig) && sig != Py_False && mlc_model_set(model, "signature", sig) < 0) {
         goto done;
     }
@@ -784,5 +874,6 @@ done:
     Py_XDECREF(size);
     Py_XDECREF(extra_cfg);
     Py_XDECREF(text);
+    Py_XDECREF(inferred);
     return result;
 }
