@@ -303,15 +303,49 @@ done:
     return out;
 }
 
+/* Splits a `(data, params)` input example (a 2-tuple whose second item is a dict) into its
+ * parts, checking the params the way MLflow does (warning, then the error, when they cannot
+ * make a params schema); anything else is all data. *data and *params are borrowed. 0 or -1. */
+static int
+split_example(mlc_state *st, PyObject *example, PyObject **data, PyObject **params)
+{
+    *data = example;
+    *params = NULL;
+    if (!PyTuple_Check(example) || PyTuple_GET_SIZE(example) != 2 ||
+        !PyDict_Check(PyTuple_GET_ITEM(example, 1))) {
+        return 0;
+    }
+    *data = PyTuple_GET_ITEM(example, 0);
+    *params = PyTuple_GET_ITEM(example, 1);
+    PyObject *schema = mlc_infer_param_schema(st, *params);
+    if (schema == NULL) {
+        if (PyErr_ExceptionMatches(st->MlflowException)) {
+            PyObject *exc = PyErr_GetRaisedException();
+            int rc = mlc_log_warning(st, "Invalid params found in input example: %S", *params);
+            PyErr_SetRaisedException(exc);
+            if (rc < 0) {
+                PyErr_Clear();
+            }
+        }
+        return -1;
+    }
+    Py_DECREF(schema);
+    return 0;
+}
+
 /* Writes input_example.json and serving_input_example.json for `example` into dir and sets
  * model.saved_input_example_info, following MLflow 3.x's encodings. 0 or -1. */
 static int
-save_example(mlc_state *st, PyObject *model, PyObject *example, const char *dir)
+save_example(mlc_state *st, PyObject *model, PyObject *input_example, const char *dir)
 {
     PyObject *stored = NULL, *serving = NULL, *info = NULL, *text = NULL;
     const char *type = NULL;
     const char *orient = NULL;
     int result = -1;
+    PyObject *example = input_example, *params = NULL;
+    if (split_example(st, input_example, &example, &params) < 0) {
+        return -1;
+    }
     if (is_named_type(example, "pandas", "DataFrame")) {
         int has_columns = 0;
         stored = frame_split(example, &has_columns);
@@ -394,6 +428,13 @@ save_example(mlc_state *st, PyObject *model, PyObject *example, const char *dir)
     if (serving == NULL) {
         goto done;
     }
+    if (params != NULL) {
+        /* a (data, params) example keeps both, each under its own key */
+        Py_SETREF(stored, Py_BuildValue("{sNsO}", "inputs", stored, "params", params));
+        if (stored == NULL || PyDict_SetItemString(serving, "params", params) < 0) {
+            goto done;
+        }
+    }
     text = json_text(st, stored, 0);
     if (text == NULL || mlc_write_text(st, dir, "input_example.json", text) < 0) {
         goto done;
@@ -414,6 +455,14 @@ save_example(mlc_state *st, PyObject *model, PyObject *example, const char *dir)
             goto done;
         }
         Py_DECREF(o);
+    }
+    if (params != NULL && PyDict_GET_SIZE(params) > 0) {
+        PyObject *t = PyUnicode_FromString("true");
+        if (t == NULL || PyDict_SetItemString(info, "params", t) < 0) {
+            Py_XDECREF(t);
+            goto done;
+        }
+        Py_DECREF(t);
     }
     if (mlc_model_set(model, "saved_input_example_info", info) < 0) {
         goto done;
@@ -436,10 +485,20 @@ static PyObject *
 signature_from_example(mlc_state *st, PyObject *results, PyObject *example)
 {
     PyObject *copy = NULL, *data = NULL, *in = NULL, *enforced = NULL, *pred = NULL;
-    PyObject *out = NULL, *result = NULL;
+    PyObject *out = NULL, *result = NULL, *pschema = NULL;
+    PyObject *raw = NULL, *params = NULL;
+    if (split_example(st, example, &raw, &params) < 0) {
+        goto failed;
+    }
     PyObject *copymod = PyImport_ImportModule("copy");
-    data = copymod ? PyObject_CallMethod(copymod, "deepcopy", "O", example) : NULL;
+    data = copymod ? PyObject_CallMethod(copymod, "deepcopy", "O", raw) : NULL;
     Py_XDECREF(copymod);
+    if (data != NULL && params != NULL && PyDict_GET_SIZE(params) > 0) {
+        pschema = mlc_infer_param_schema(st, params);
+        if (pschema == NULL) {
+            goto failed;
+        }
+    }
     in = data ? mlc_infer_schema(st, data) : NULL;
     enforced = in ? mlc_enforce_schema(st, data, in, 1) : NULL;
     pred = enforced ? mlc_statsmodels_predict(st, results, enforced) : NULL;
@@ -477,7 +536,8 @@ signature_from_example(mlc_state *st, PyObject *results, PyObject *example)
             goto failed;
         }
     }
-    result = PyObject_CallFunctionObjArgs(st->ModelSignatureType, in, out, NULL);
+    result = PyObject_CallFunctionObjArgs(st->ModelSignatureType, in, out,
+                                          pschema ? pschema : Py_None, NULL);
     if (result == NULL) {
         goto failed;
     }
@@ -503,6 +563,7 @@ done:
     Py_XDECREF(enforced);
     Py_XDECREF(pred);
     Py_XDECREF(out);
+    Py_XDECREF(pschema);
     return result;
 }
 

@@ -340,3 +340,40 @@ def test_impl_models_enforce_identically_in_mlflow(impl, models, mlflow_models, 
                 assert type(a.exc).__name__ == type(b.exc).__name__
                 assert str(a.exc) == str(b.exc)
                 assert a.exc.error_code == b.exc.error_code
+
+
+# ------------------------------------------------------------------------------ (data, params)
+
+
+def test_tuple_example_matches_mlflow(impl, ols_df, tmp_path):
+    """A `(data, params)` example: the params go into the example files (and the
+    `params: 'true'` info flag) and into the inferred signature's params schema, as MLflow
+    3.x writes them."""
+    res, X = ols_df
+    example = (X.head(2), {"alpha": 0.5, "n": 3})
+    ours = _save(impl, res, tmp_path / "ours", input_example=example)
+    theirs = _save(ORACLE, res, tmp_path / "theirs", input_example=example)
+    a, b = _mlmodel(ours), _mlmodel(theirs)
+    for key in ("signature", "saved_input_example_info"):
+        assert a[key] == b[key], key
+    assert a["saved_input_example_info"]["params"] == "true"
+    assert json.loads(a["signature"]["params"]) == [
+        {"name": "alpha", "default": 0.5, "shape": None, "type": "double"},
+        {"name": "n", "default": 3, "shape": None, "type": "long"},
+    ]
+    for name in ("input_example.json", "serving_input_example.json"):
+        with open(os.path.join(ours, name)) as f1, open(os.path.join(theirs, name)) as f2:
+            assert f1.read() == f2.read(), name
+    model = _load(impl, ours)
+    np.testing.assert_allclose(np.asarray(model.predict(X.head(1), params={"alpha": 1.0})),
+                               np.asarray(res.predict(X.head(1))))
+
+
+def test_tuple_example_with_invalid_params_raises(impl, ols_df, tmp_path):
+    res, X = ols_df
+    with pytest.raises(impl.MlflowException):
+        with capture():
+            impl.save_model(res, str(tmp_path / "m"), pip_requirements=FAST_REQS,
+                            input_example=(X.head(1), {"bad": object()}))
+    if impl.is_c:  # atomic save: nothing is left behind (MLflow leaves the directory)
+        assert not (tmp_path / "m").exists()
