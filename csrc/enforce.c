@@ -983,22 +983,24 @@ done:
     return result;
 }
 
-/* Returns a borrowed reference: a pandas Index of the named schema's column names, cached for
- * the last schema seen (rebuilt when the schema's inputs list has changed), or NULL with an
- * exception. */
+/* Returns a borrowed reference: a pandas Index of the named schema's column names. It is kept
+ * in *plan_slot as the tuple (schema, tuple(schema.inputs), index) and rebuilt only when the
+ * schema or its inputs list changed: a loaded model keeps its own plan, other callers share the
+ * module's. NULL with an exception on failure. */
 static PyObject *
-plan_names_index(mlc_state *st, SchemaObject *schema)
+plan_names_index(mlc_state *st, SchemaObject *schema, PyObject **plan_slot)
 {
     PyObject *inputs = schema->inputs;
     Py_ssize_t n = PyList_GET_SIZE(inputs);
-    if (st->plan_schema == (PyObject *)schema && st->plan_specs != NULL &&
-        PyTuple_GET_SIZE(st->plan_specs) == n) {
-        int same = 1;
+    PyObject *plan = *plan_slot;
+    if (plan != NULL && PyTuple_GET_ITEM(plan, 0) == (PyObject *)schema) {
+        PyObject *specs = PyTuple_GET_ITEM(plan, 1);
+        int same = PyTuple_GET_SIZE(specs) == n;
         for (Py_ssize_t i = 0; same && i < n; i++) {
-            same = PyTuple_GET_ITEM(st->plan_specs, i) == PyList_GET_ITEM(inputs, i);
+            same = PyTuple_GET_ITEM(specs, i) == PyList_GET_ITEM(inputs, i);
         }
         if (same) {
-            return st->plan_index;
+            return PyTuple_GET_ITEM(plan, 2);
         }
     }
     PyObject *specs = PyList_AsTuple(inputs);
@@ -1016,14 +1018,14 @@ plan_names_index(mlc_state *st, SchemaObject *schema)
     PyObject *index = pd ? PyObject_CallMethod(pd, "Index", "O", names) : NULL;
     Py_XDECREF(pd);
     Py_XDECREF(names);
-    if (index == NULL) {
-        Py_XDECREF(specs);
+    PyObject *fresh = index ? PyTuple_Pack(3, (PyObject *)schema, specs, index) : NULL;
+    Py_XDECREF(specs);
+    Py_XDECREF(index);
+    if (fresh == NULL) {
         return NULL;
     }
-    Py_XSETREF(st->plan_schema, Py_NewRef((PyObject *)schema));
-    Py_XSETREF(st->plan_specs, specs);
-    Py_XSETREF(st->plan_index, index);
-    return index;
+    Py_XSETREF(*plan_slot, fresh);
+    return PyTuple_GET_ITEM(fresh, 2);
 }
 
 /* The fastest path, for a frame whose columns are exactly the named schema's, in order: the
@@ -1031,13 +1033,14 @@ plan_names_index(mlc_state *st, SchemaObject *schema)
  * no label is ever turned into a Python object. 1 with *out set (a new reference) when it
  * applies, 0 when the general path must run, -1 on error. */
 static int
-exact_frame(mlc_state *st, PyObject *df, SchemaObject *schema, int may_alias, PyObject **out)
+exact_frame(mlc_state *st, PyObject *df, SchemaObject *schema, int may_alias,
+            PyObject **plan_slot, PyObject **out)
 {
     PyObject *index = NULL, *cols = NULL, *eq = NULL, *dtypes = NULL;
     PyObject *targets[MLC_DT_DATETIME + 1] = {NULL};
     int result = -1;
     *out = NULL;
-    index = plan_names_index(st, schema);
+    index = plan_names_index(st, schema, plan_slot);
     if (index == NULL) {
         if (!PyErr_ExceptionMatches(PyExc_Exception)) {
             return -1;
@@ -1699,7 +1702,8 @@ done:
 }
 
 PyObject *
-mlc_enforce_schema(mlc_state *st, PyObject *data, PyObject *schema_obj, int may_alias)
+mlc_enforce_schema(mlc_state *st, PyObject *data, PyObject *schema_obj, int may_alias,
+                   PyObject **plan_slot)
 {
     PyObject *cur = NULL, *cols = NULL, *result = NULL;
     if (!mlc_is_schema(st, schema_obj)) {
@@ -1728,7 +1732,8 @@ mlc_enforce_schema(mlc_state *st, PyObject *data, PyObject *schema_obj, int may_
             goto done;
         }
         if (schema->has_names) {
-            int hit = exact_frame(st, cur, schema, may_alias, &result);
+            int hit = exact_frame(st, cur, schema, may_alias, plan_slot ? plan_slot : &st->plan,
+                                  &result);
             if (hit != 0) {
                 goto done;
             }
@@ -1774,7 +1779,7 @@ mlc_enforce_schema_py(PyObject *m, PyObject *const *args, Py_ssize_t nargs, PyOb
         0) {
         return NULL;
     }
-    return mlc_enforce_schema(mlc_state_from_module(m), a[0], a[1], 0);
+    return mlc_enforce_schema(mlc_state_from_module(m), a[0], a[1], 0, NULL);
 }
 
 PyObject *
@@ -1785,7 +1790,7 @@ mlc_validate_schema_py(PyObject *m, PyObject *const *args, Py_ssize_t nargs, PyO
     if (mlc_args_parse("validate_schema", args, nargs, kwnames, names, 2, 2, a, NULL) < 0) {
         return NULL;
     }
-    PyObject *r = mlc_enforce_schema(mlc_state_from_module(m), a[0], a[1], 0);
+    PyObject *r = mlc_enforce_schema(mlc_state_from_module(m), a[0], a[1], 0, NULL);
     if (r == NULL) {
         return NULL;
     }

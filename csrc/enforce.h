@@ -9,9 +9,10 @@
 /* Returns a new reference: `data` made to conform to `schema` (an mlflow_c Schema), as
  * mlflow.models.utils._enforce_schema returns it; column data that already conforms is shared,
  * not copied. With may_alias, a DataFrame that needs no change at all is returned itself.
- * Raises MlflowException on a mismatch. */
+ * plan_slot keeps the plan derived from the schema between calls (a loaded model passes
+ * its own; NULL uses the module's). Raises MlflowException on a mismatch. */
 MLC_INTERNAL PyObject *mlc_enforce_schema(mlc_state *st, PyObject *data, PyObject *schema,
-                                          int may_alias);
+                                          int may_alias, PyObject **plan_slot);
 
 /* Returns a new reference: params checked against a ParamSchema (or None) the way MLflow 3.x's
  * _enforce_params_schema does it: defaults filled, unknown keys dropped with a warning, values

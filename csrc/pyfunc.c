@@ -629,6 +629,7 @@ typedef struct {
     PyObject *predict_fn;   /* str: method name on impl */
     PyObject *input_schema; /* signature inputs (Schema or None); NULL until first predict */
     PyObject *params_schema; /* signature params (ParamSchema or None) */
+    PyObject *plan;         /* enforce.c's plan for input_schema, built on first use */
     int accepts_params;     /* generic impls: predict_fn has a `params` parameter (-1 unknown) */
     PyObject *weakreflist;
 } PyFuncModelObject;
@@ -645,6 +646,7 @@ PyFuncModel_traverse(PyObject *self, visitproc visit, void *arg)
     Py_VISIT(o->predict_fn);
     Py_VISIT(o->input_schema);
     Py_VISIT(o->params_schema);
+    Py_VISIT(o->plan);
     return 0;
 }
 
@@ -657,6 +659,7 @@ PyFuncModel_clear(PyObject *self)
     Py_CLEAR(o->predict_fn);
     Py_CLEAR(o->input_schema);
     Py_CLEAR(o->params_schema);
+    Py_CLEAR(o->plan);
     return 0;
 }
 
@@ -790,7 +793,7 @@ PyFuncModel_predict(PyObject *self, PyTypeObject *cls, PyObject *const *args, Py
     }
     schema = Py_NewRef(o->input_schema);
     if (schema != Py_None) {
-        data = mlc_enforce_schema(st, a[0], schema, 1);
+        data = mlc_enforce_schema(st, a[0], schema, 1, &o->plan);
         if (data == NULL) {
             if (!PyErr_ExceptionMatches(PyExc_Exception)) {
                 goto done;

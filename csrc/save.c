@@ -500,7 +500,7 @@ signature_from_example(mlc_state *st, PyObject *results, PyObject *example)
         }
     }
     in = data ? mlc_infer_schema(st, data) : NULL;
-    enforced = in ? mlc_enforce_schema(st, data, in, 1) : NULL;
+    enforced = in ? mlc_enforce_schema(st, data, in, 1, NULL) : NULL;
     pred = enforced ? mlc_statsmodels_predict(st, results, enforced) : NULL;
     if (pred == NULL) {
         goto failed;

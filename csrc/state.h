@@ -65,10 +65,7 @@
     X(InvalidRequirement)        /* packaging.requirements.InvalidRequirement */        \
     X(metadata_version)          /* importlib.metadata.version */                       \
     X(logger)                    /* logging.getLogger("mlflow_c") */                    \
-    /* enforcement plan cache (enforce.c): the last named column schema seen */          \
-    X(plan_schema)               /* the Schema */                                        \
-    X(plan_specs)                /* tuple(schema.inputs) when the plan was made */       \
-    X(plan_index)                /* pandas.Index of the schema's column names */
+    X(plan)                      /* enforce.c's plan for calls outside a loaded model */
 
 typedef struct mlc_state {
 #define MLC_STATE_FIELD(name) PyObject *name;
