@@ -82,7 +82,10 @@ def check_no_leak(impl, call, watched, expect_error=None):
     last = once()
     if first_rc is not None:
         assert sys.getrefcount(last) == first_rc
-    assert grown <= BYTES_PER_ITERATION * n + SLACK, f"traced memory grew by {grown} bytes"
+    # The memory bound judges mlflow_c only: MLflow's own Python path allocates caches at its
+    # own pace (seen growing 23 KB over 200 calls under ASan), which is not what is tested here.
+    if impl.is_c:
+        assert grown <= BYTES_PER_ITERATION * n + SLACK, f"traced memory grew by {grown} bytes"
 
 
 @pytest.fixture(scope="module")
