@@ -1976,3 +1976,161 @@ mlc_enforce_params_py(PyObject *m, PyObject *const *args, Py_ssize_t nargs, PyOb
     }
     return mlc_enforce_params(mlc_state_from_module(m), a[0], a[1]);
 }
+
+/* ---------------------------------------------------------------- parsed-JSON frames */
+
+/* Returns a new reference: value decoded from base64 text (MLflow stores binary example
+ * columns as base64 strings). */
+static PyObject *
+b64_cell(PyObject *b64mod, PyObject *value)
+{
+    PyObject *raw = PyUnicode_Check(value) ? PyUnicode_AsUTF8String(value) : Py_NewRef(value);
+    PyObject *r = raw ? PyObject_CallMethod(b64mod, "decodebytes", "O", raw) : NULL;
+    Py_XDECREF(raw);
+    return r;
+}
+
+/* Returns a new reference: column `series` converted the way MLflow converts a parsed-JSON
+ * column for `spec` (cast_df_types_according_to_schema), or NULL with an exception. */
+static PyObject *
+cast_parsed_column(mlc_state *st, PyObject *series, ColSpecObject *spec)
+{
+    PyObject *pd = PyImport_ImportModule("pandas");
+    PyObject *result = NULL, *items = NULL, *out = NULL, *mod = NULL, *target = NULL;
+    if (pd == NULL) {
+        return NULL;
+    }
+    if (spec->kind == MLC_KIND_ANY) {
+        result = Py_NewRef(series);
+        goto done;
+    }
+    if (spec->kind != MLC_KIND_DATATYPE || spec->dtype == MLC_DT_BINARY) {
+        /* value by value: composite types through the 3.x rules, binary from base64 */
+        items = PySequence_List(series);
+        out = items ? PyList_New(PyList_GET_SIZE(items)) : NULL;
+        if (out != NULL && spec->kind == MLC_KIND_DATATYPE) {
+            mod = PyImport_ImportModule("base64");
+        }
+        for (Py_ssize_t i = 0; out != NULL && i < PyList_GET_SIZE(items); i++) {
+            PyObject *v = PyList_GET_ITEM(items, i);
+            PyObject *nv = spec->kind == MLC_KIND_DATATYPE
+                               ? (mod ? b64_cell(mod, v) : NULL)
+                               : enforce_value(st, v, spec->type, spec->required);
+            if (nv == NULL) {
+                Py_CLEAR(out);
+                break;
+            }
+            PyList_SET_ITEM(out, i, nv); /* steals */
+        }
+        if (out != NULL) {
+            PyObject *index = PyObject_GetAttrString(series, "index");
+            PyObject *kw = index ? Py_BuildValue("{sOss}", "index", index, "dtype", "object")
+                                 : NULL;
+            PyObject *cls = kw ? pandas_class(st, "Series") : NULL;
+            PyObject *pos = cls ? PyTuple_Pack(1, out) : NULL;
+            result = pos ? PyObject_Call(cls, pos, kw) : NULL;
+            Py_XDECREF(index);
+            Py_XDECREF(kw);
+            Py_XDECREF(cls);
+            Py_XDECREF(pos);
+        }
+        goto done;
+    }
+    if (spec->dtype == MLC_DT_DATETIME) {
+        result = PyObject_CallMethod(pd, "to_datetime", "O", series);
+        if (result != NULL) {
+            PyObject *ns = PyUnicode_FromString("datetime64[ns]");
+            Py_SETREF(result, ns ? astype(result, ns) : NULL);
+            Py_XDECREF(ns);
+        }
+        goto done;
+    }
+    if (spec->dtype == MLC_DT_STRING) {
+        /* pandas 3 reads JSON strings as its string dtype, which MLflow keeps as it is */
+        PyObject *dtype = PyObject_GetAttrString(series, "dtype");
+        int is_str = dtype ? is_pandas_dtype(dtype, "StringDtype") : -1;
+        Py_XDECREF(dtype);
+        if (is_str != 0) {
+            result = is_str < 0 ? NULL : Py_NewRef(series);
+            goto done;
+        }
+        result = astype(series, (PyObject *)&PyBaseObject_Type);
+        goto done;
+    }
+    target = datatype_to_numpy(spec->dtype);
+    result = target ? astype(series, target) : NULL;
+done:
+    Py_XDECREF(pd);
+    Py_XDECREF(items);
+    Py_XDECREF(out);
+    Py_XDECREF(mod);
+    Py_XDECREF(target);
+    return result;
+}
+
+int
+mlc_cast_parsed_frame(mlc_state *st, PyObject *df, PyObject *schema_obj)
+{
+    if (!mlc_is_schema(st, schema_obj) || ((SchemaObject *)schema_obj)->is_tensor) {
+        return 0; /* tensor examples are not frames; nothing to cast */
+    }
+    if (mlc_numpy_ready(st) < 0) {
+        return -1;
+    }
+    SchemaObject *schema = (SchemaObject *)schema_obj;
+    PyObject *cols = frame_columns(df);
+    if (cols == NULL) {
+        return -1;
+    }
+    int result = -1;
+    Py_ssize_t n = PyList_GET_SIZE(schema->inputs);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *item = PyList_GET_ITEM(schema->inputs, i);
+        if (!PyObject_TypeCheck(item, (PyTypeObject *)st->ColSpecType)) {
+            break;
+        }
+        ColSpecObject *spec = (ColSpecObject *)item;
+        PyObject *label = NULL;
+        if (schema->has_names) {
+            int has = PySequence_Contains(cols, spec->name);
+            if (has < 0) {
+                goto done;
+            }
+            label = has ? spec->name : NULL;
+        }
+        else if (i < PyList_GET_SIZE(cols)) {
+            label = PyList_GET_ITEM(cols, i);
+        }
+        if (label == NULL) {
+            continue;
+        }
+        PyObject *series = PyObject_GetItem(df, label);
+        PyObject *cast = series ? cast_parsed_column(st, series, spec) : NULL;
+        Py_XDECREF(series);
+        if (cast == NULL) {
+            if (PyErr_ExceptionMatches(PyExc_Exception)) {
+                PyObject *cause = PyErr_GetRaisedException();
+                PyObject *t = spec->kind == MLC_KIND_DATATYPE ? datatype_to_numpy(spec->dtype)
+                                                             : Py_NewRef(spec->type);
+                if (t != NULL) {
+                    MLC_ENF_ERR(st,
+                                "Data is not compatible with model signature. Failed to convert "
+                                "column %S to type '%S'. Error: '%R'",
+                                label, t, cause);
+                    Py_DECREF(t);
+                }
+                Py_DECREF(cause);
+            }
+            goto done;
+        }
+        int rc = PyObject_SetItem(df, label, cast);
+        Py_DECREF(cast);
+        if (rc < 0) {
+            goto done;
+        }
+    }
+    result = 0;
+done:
+    Py_DECREF(cols);
+    return result;
+}

@@ -19,6 +19,12 @@ MLC_INTERNAL PyObject *mlc_enforce_schema(mlc_state *st, PyObject *data, PyObjec
  * validated through ParamSpec.validate_param_spec. */
 MLC_INTERNAL PyObject *mlc_enforce_params(mlc_state *st, PyObject *params, PyObject *schema);
 
+/* Converts, in place, the columns of a DataFrame parsed from an input-example JSON to the
+ * column signature `schema` the way MLflow reads examples back (dtypes, ns datetimes, base64
+ * binary, composite cells); tensor schemas leave it as it is. 0 or -1 (MlflowException naming
+ * the column). */
+MLC_INTERNAL int mlc_cast_parsed_frame(mlc_state *st, PyObject *df, PyObject *schema);
+
 /* _core._enforce_schema(data, schema) and _core.validate_schema(data, expected_schema). */
 MLC_INTERNAL PyObject *mlc_enforce_schema_py(PyObject *m, PyObject *const *args,
                                              Py_ssize_t nargs, PyObject *kwnames);

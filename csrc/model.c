@@ -4,6 +4,7 @@
 #include "mlc.h"
 
 #include "args.h"
+#include "enforce.h"
 #include "errors.h"
 #include "fsutil.h"
 #include "schema.h"
@@ -1013,6 +1014,13 @@ Model_load_input_example(PyObject *self, PyTypeObject *cls, PyObject *const *arg
         Py_XDECREF(kw);
         Py_XDECREF(pos);
         Py_DECREF(DataFrame);
+        /* cast the parsed columns to the column signature, as MLflow reads examples back */
+        PyObject *in = result ? signature_part(self, "inputs") : NULL;
+        if (result != NULL && (in == NULL || (in != Py_None &&
+                                              mlc_cast_parsed_frame(st, result, in) < 0))) {
+            Py_CLEAR(result);
+        }
+        Py_XDECREF(in);
     }
     else if (PyUnicode_CompareWithASCIIString(type, "ndarray") == 0) {
         /* 3.x stores the bare list; 2.x wraps it as {"inputs": ...} / {"instances": ...}. */

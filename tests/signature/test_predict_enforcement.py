@@ -377,3 +377,42 @@ def test_tuple_example_with_invalid_params_raises(impl, ols_df, tmp_path):
                             input_example=(X.head(1), {"bad": object()}))
     if impl.is_c:  # atomic save: nothing is left behind (MLflow leaves the directory)
         assert not (tmp_path / "m").exists()
+
+
+_READ_BACK_SCRIPT = r"""
+import sys, warnings
+warnings.simplefilter("ignore")
+import numpy as np, pandas as pd, statsmodels.api as sm
+import mlflow.statsmodels, mlflow.models
+rng = np.random.default_rng(0)
+X = pd.DataFrame(sm.add_constant(rng.normal(size=(30, 2))), columns=["c", "a", "b"])
+res = sm.OLS(X.sum(1), X).fit()
+example = pd.DataFrame({"c": [1.0, 1.0], "a": [0.5, 0.2], "b": [1.0, 2.0],
+                        "i": np.array([1, 2], dtype=np.int32), "s": ["x", "y"],
+                        "t": pd.to_datetime(["2020-01-01", "2021-02-03"]),
+                        "by": [b"ab", b"cd"]})
+sig = mlflow.models.infer_signature(example, res.predict(X.head(2)))
+path = sys.argv[1]
+mlflow.statsmodels.save_model(res, path, signature=sig, input_example=example,
+                              pip_requirements=["statsmodels"])
+theirs = mlflow.models.Model.load(path).load_input_example(path)
+# the first mlflow_c call of the process: nothing has loaded its NumPy C API yet
+from mlflow_c.models import Model
+ours = Model.load(path).load_input_example(path)
+assert ours.dtypes.to_dict() == theirs.dtypes.to_dict(), (ours.dtypes, theirs.dtypes)
+assert ours.equals(theirs), (ours, theirs)
+print("same")
+"""
+
+
+def test_dataframe_example_read_back_cast_like_mlflow(tmp_path):
+    """A DataFrame example is read back cast to the column signature (int32, ns datetimes,
+    base64-decoded binary, pandas strings), exactly as MLflow reads it — in a fresh process,
+    where load_input_example is the first thing mlflow_c does."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", _READ_BACK_SCRIPT, str(tmp_path / "m")],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.strip().endswith("same")
