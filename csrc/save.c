@@ -484,7 +484,7 @@ done:
 static PyObject *
 signature_from_example(mlc_state *st, PyObject *results, PyObject *example)
 {
-    PyObject *copy = NULL, *data = NULL, *in = NULL, *enforced = NULL, *pred = NULL;
+    PyObject *data = NULL, *in = NULL, *enforced = NULL, *pred = NULL;
     PyObject *out = NULL, *result = NULL, *pschema = NULL;
     PyObject *raw = NULL, *params = NULL;
     if (split_example(st, example, &raw, &params) < 0) {
@@ -557,7 +557,6 @@ failed:
         result = rc < 0 ? NULL : Py_NewRef(Py_None);
     }
 done:
-    Py_XDECREF(copy);
     Py_XDECREF(data);
     Py_XDECREF(in);
     Py_XDECREF(enforced);
