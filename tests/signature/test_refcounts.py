@@ -75,6 +75,15 @@ def check_no_leak(impl, call, watched, expect_error=None):
             once()
         _settle(watched)
         grown = tracemalloc.get_traced_memory()[0] - base
+        if impl.is_c and grown > BYTES_PER_ITERATION * n + SLACK:
+            # A one-off growth (a pandas cache or free list resizing; seen once in CI, 41 KB
+            # over 2000 calls) does not repeat; a leak grows again by as much in a second
+            # window of the same length, which must then stay within the same bound.
+            base = tracemalloc.get_traced_memory()[0]
+            for _ in range(n):
+                once()
+            _settle(watched)
+            grown = tracemalloc.get_traced_memory()[0] - base
     finally:
         tracemalloc.stop()
     after = [sys.getrefcount(o) for o in watched]
