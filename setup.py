@@ -50,7 +50,7 @@ def flags():
     return cflags, ldflags
 
 
-libs = ["yaml-0.1"]
+libs = ["yaml-0.1", "sqlite3"]
 cflags, ldflags = flags()
 ext = Extension(
     "mlflow_c._core",

@@ -4,10 +4,12 @@
 #include "state.h"
 
 #include "enforce.h"
+#include "entities.h"
 #include "errors.h"
 #include "infer.h"
 #include "mlc.h"
 #include "schema.h"
+#include "tracking.h"
 #include "yaml.h"
 
 PyModuleDef mlc_module_def;
@@ -100,6 +102,9 @@ mlc_exec(PyObject *m)
         return -1;
     }
     if (mlc_model_init(m, st) < 0) {
+        return -1;
+    }
+    if (mlc_entities_init(m, st) < 0 || mlc_tracking_init(m, st) < 0) {
         return -1;
     }
     if (PyModule_AddStringConstant(m, "MLFLOW_VERSION", MLC_MLFLOW_VERSION) < 0) {

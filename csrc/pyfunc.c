@@ -2,6 +2,7 @@
  * PyFuncModel and statsmodels-wrapper heap types that predict. Resolves local paths and file:
  * URIs; reads MLmodel through model.c and pickles through the pickle module. */
 #include "mlc.h"
+#include "tracking.h"
 
 #include "args.h"
 #include "enforce.h"
@@ -28,6 +29,11 @@ mlc_resolve_model_dir(mlc_state *st, PyObject *model_uri)
                          "model_uri must be a path or URI string, not None");
     }
     s = mlc_args_path(model_uri);
+    if (s == NULL) {
+        return NULL;
+    }
+    /* runs:/ and models:/ URIs name a directory in a tracking store */
+    Py_SETREF(s, mlc_resolve_model_uri(st, s));
     if (s == NULL) {
         return NULL;
     }

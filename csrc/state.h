@@ -36,6 +36,32 @@
     X(PropertyType)                                                                      \
     X(MapType)                                                                           \
     X(AnyTypeType)                                                                       \
+    /* tracking entity types (entities.c, exec) */                                         \
+    X(ExperimentType)                                                                    \
+    X(RunType)                                                                           \
+    X(ActiveRunType)             /* Run subclass with __enter__/__exit__ */              \
+    X(RunInfoType)                                                                       \
+    X(RunDataType)                                                                       \
+    X(RunInputsType)                                                                     \
+    X(RunOutputsType)                                                                    \
+    X(LoggedModelOutputType)                                                             \
+    X(LoggedModelInputType)                                                              \
+    X(MetricType)                                                                        \
+    X(ParamType)                                                                         \
+    X(RunTagType)                                                                        \
+    X(LoggedModelType)                                                                   \
+    X(LoggedModelStatus)         /* the LoggedModelStatus enum class */                 \
+    X(RegisteredModelType)                                                               \
+    X(ModelVersionType)                                                                  \
+    X(FileInfoType)                                                                      \
+    X(PagedListType)             /* list subclass with .token */                        \
+    /* tracking state (tracking.c) */                                                     \
+    X(MlflowClientType)                                                                  \
+    X(tracking_local)            /* threading.local(): per-thread run stack (lazy) */    \
+    X(tracking_uri)              /* str set by set_tracking_uri, or NULL */              \
+    X(registry_uri)              /* str set by set_registry_uri, or NULL */              \
+    X(active_experiment_id)      /* str set by set_experiment, or NULL */                \
+    X(git_tags)                  /* dict: git context tags of sys.argv[0] (lazy) */     \
     /* interned strings (exec) */                                                        \
     X(str_save)                  /* "save" */                                            \
     X(str_predict)               /* "predict" */                                         \

@@ -7,6 +7,7 @@ from mlflow_c._core import (
     get_default_conda_env,
     get_default_pip_requirements,
     load_model,
+    log_model,
     save_model,
 )
 
@@ -19,5 +20,6 @@ __all__ = [
     "get_default_conda_env",
     "get_default_pip_requirements",
     "load_model",
+    "log_model",
     "save_model",
 ]
