@@ -1984,3 +1984,26 @@ mlc_entity_run_id(mlc_state *st, PyObject *run)
     }
     return run_id;
 }
+
+int
+mlc_entity_model_version_set_model(PyObject *mv, PyObject *params, PyObject *metrics)
+{
+    EntityObject *o = EntityObject_CAST(mv);
+    if (put(o, MV_params, Py_NewRef(params)) < 0 || put(o, MV_metrics, Py_NewRef(metrics)) < 0) {
+        return -1;
+    }
+    return 0;
+}
+
+int
+mlc_entity_put(PyObject *e, const char *field, PyObject *v)
+{
+    EntityObject *o = EntityObject_CAST(e);
+    for (int i = 0; i < o->def->nfields; i++) {
+        if (strcmp(o->def->fields[i], field) == 0) {
+            return put(o, i, Py_NewRef(v));
+        }
+    }
+    PyErr_Format(PyExc_AttributeError, "%s has no field '%s'", o->def->name, field);
+    return -1;
+}

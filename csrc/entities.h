@@ -21,6 +21,12 @@ MLC_INTERNAL PyObject *mlc_entity_logged_model(mlc_state *st, const mlc_logged_m
 MLC_INTERNAL PyObject *mlc_entity_registered_model(mlc_state *st,
                                                    const mlc_registered_model *rm);
 MLC_INTERNAL PyObject *mlc_entity_model_version(mlc_state *st, const mlc_model_version *mv);
+/* Sets a ModelVersion's params and metrics (MLflow's file store fills them from the logged
+ * model). Both borrowed. 0 or -1. */
+MLC_INTERNAL int mlc_entity_model_version_set_model(PyObject *mv, PyObject *params,
+                                                    PyObject *metrics);
+/* Replaces field `field` of an entity with v (borrowed), setter or not. 0 or -1. */
+MLC_INTERNAL int mlc_entity_put(PyObject *e, const char *field, PyObject *v);
 /* FileInfo(path, is_dir, file_size); file_size < 0 means None. */
 MLC_INTERNAL PyObject *mlc_entity_file_info(mlc_state *st, const char *path, int is_dir,
                                             long long file_size);

@@ -143,7 +143,7 @@ mlc_register(mlc_state *st, mlc_handle *h, const char *source, const char *name,
             goto exit;
         }
     }
-    result = mlc_entity_model_version(st, &mv);
+    result = mlc_store_model_version(st, h, &mv);
 exit:
     mlc_registered_model_clear(&rm);
     mlc_model_version_clear(&mv);
@@ -360,7 +360,8 @@ new_model(mlc_state *st, const mlc_logged_model *lm, PyObject *metadata)
 
 /* Returns a new ModelInfo of a logged model (mlflow_model.get_model_info(logged_model)). */
 static PyObject *
-model_info(mlc_state *st, PyObject *model, const mlc_logged_model *lm, PyObject *version)
+model_info(mlc_state *st, mlc_handle *h, PyObject *model, const mlc_logged_model *lm,
+           PyObject *version)
 {
     static const char *const from_model[] = {
         "flavors", "saved_input_example_info", "signature", "utc_time_created",
@@ -378,7 +379,7 @@ model_info(mlc_state *st, PyObject *model, const mlc_logged_model *lm, PyObject 
         }
         Py_DECREF(v);
     }
-    PyObject *entity = mlc_entity_logged_model(st, lm);
+    PyObject *entity = mlc_store_logged_model(st, h, lm);
     if (entity == NULL) {
         goto exit;
     }
@@ -591,7 +592,7 @@ mlc_log_model(MLC_FASTCALL_ARGS)
             goto exit;
         }
     }
-    result = model_info(st, model, &lm, version);
+    result = model_info(st, h, model, &lm, version);
     goto exit;
 fail_model:
     if (created) {
@@ -638,7 +639,7 @@ mlc_last_logged_model(PyObject *m, PyObject *unused)
         mlc_err err = {0};
         int rc;
         MLC_STORE_CALL(h, rc, h->store->ops->get_logged_model(h->store, s, &lm, &err));
-        r = rc < 0 ? (mlc_store_raise(st, &err), NULL) : mlc_entity_logged_model(st, &lm);
+        r = rc < 0 ? (mlc_store_raise(st, &err), NULL) : mlc_store_logged_model(st, h, &lm);
         mlc_logged_model_clear(&lm);
     }
     Py_DECREF(id);
@@ -805,6 +806,16 @@ resolve_models_uri(mlc_state *st, const char *uri)
         goto exit;
     }
     mlc_model_version mv = {0};
+    {
+        /* an unknown registered model is reported as such first, as MLflow does */
+        mlc_registered_model rm = {0};
+        MLC_STORE_CALL(h, rc, h->store->ops->get_registered_model(h->store, name, &rm, &err));
+        mlc_registered_model_clear(&rm);
+        if (rc < 0) {
+            mlc_store_raise(st, &err);
+            goto exit;
+        }
+    }
     if (suffix[0] == '@') {
         MLC_STORE_CALL(h, rc, h->store->ops->get_model_version_by_alias(h->store, name,
                                                                         suffix + 1, &mv, &err));

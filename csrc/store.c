@@ -519,6 +519,10 @@ mlc_artifact_log(mlc_state *st, const char *artifact_uri, PyObject *local_path,
         goto exit;
     }
     int isdir = mlc_fs_isdir(s);
+    if (dir_contents && isdir == 0 && mlc_fs_exists(s) != 1) {
+        rc = 0; /* MLflow's log_artifacts of a missing directory logs nothing */
+        goto exit;
+    }
     if (isdir < 0 || (!isdir && mlc_fs_exists(s) != 1)) {
         mlc_raise_errno(st, isdir < 0 ? errno : ENOENT, "No such file or directory", s);
         goto exit;
@@ -744,7 +748,8 @@ mlc_artifact_download(mlc_state *st, const char *artifact_uri, const char *path,
         PyErr_NoMemory();
         goto exit;
     }
-    target = (path == NULL || path[0] == '\0') ? dabs : mlc_fs_join(dabs, path);
+    /* MLflow downloads <root>/<a>/<b> to <dst>/<b>: the last path component only */
+    target = (path == NULL || path[0] == '\0') ? dabs : mlc_fs_join(dabs, path_basename(path));
     if (target != dabs) {
         free(dabs);
     }
@@ -782,4 +787,97 @@ exit:
     free(target);
     Py_XDECREF(dst);
     return result;
+}
+
+/* ------------------------------------------------------------------ entities per store */
+
+PyObject *
+mlc_store_logged_model(mlc_state *st, mlc_handle *h, const mlc_logged_model *lm)
+{
+    PyObject *e = mlc_entity_logged_model(st, lm);
+    if (e != NULL && !h->is_sql && lm->metrics.n == 0) {
+        /* MLflow's file store reports a model without metrics as [] (its SQL store: None) */
+        PyObject *empty = PyList_New(0);
+        if (empty == NULL || mlc_entity_put(e, "metrics", empty) < 0) {
+            Py_CLEAR(e);
+        }
+        Py_XDECREF(empty);
+    }
+    return e;
+}
+
+PyObject *
+mlc_store_registered_model(mlc_state *st, mlc_handle *h, const mlc_registered_model *rm)
+{
+    PyObject *e = mlc_entity_registered_model(st, rm);
+    if (e == NULL) {
+        return NULL;
+    }
+    /* latest_versions: the newest version (every version is in stage "None") */
+    mlc_model_version *mvs = NULL;
+    size_t n = 0;
+    mlc_err err = {0};
+    int rc;
+    MLC_STORE_CALL(h, rc, h->store->ops->list_model_versions(h->store, rm->name, &mvs, &n, &err));
+    if (rc < 0) {
+        Py_DECREF(e);
+        mlc_store_raise(st, &err);
+        return NULL;
+    }
+    PyObject *latest = PyList_New(0);
+    if (latest != NULL && n > 0) {
+        PyObject *v = mlc_store_model_version(st, h, &mvs[n - 1]);
+        if (v == NULL || PyList_Append(latest, v) < 0) {
+            Py_CLEAR(latest);
+        }
+        Py_XDECREF(v);
+    }
+    mlc_model_version_array_free(mvs, n);
+    if (latest == NULL || mlc_entity_put(e, "latest_versions", latest) < 0) {
+        Py_CLEAR(e);
+    }
+    Py_XDECREF(latest);
+    if (e != NULL && !h->is_sql) {
+        /* MLflow's file store reports alias versions as strings */
+        PyObject *aliases = mlc_dict_from_kvlist(&rm->aliases);
+        if (aliases == NULL || mlc_entity_put(e, "aliases", aliases) < 0) {
+            Py_CLEAR(e);
+        }
+        Py_XDECREF(aliases);
+    }
+    return e;
+}
+
+PyObject *
+mlc_store_model_version(mlc_state *st, mlc_handle *h, const mlc_model_version *mv)
+{
+    PyObject *e = mlc_entity_model_version(st, mv);
+    if (e == NULL || h->is_sql || mv->model_id == NULL) {
+        return e;
+    }
+    /* MLflow's file store gives a version of a logged model that model's params and metrics */
+    mlc_logged_model lm = {0};
+    mlc_err err = {0};
+    int rc;
+    MLC_STORE_CALL(h, rc, h->store->ops->get_logged_model(h->store, mv->model_id, &lm, &err));
+    if (rc == 0) {
+        PyObject *params = mlc_dict_from_kvlist(&lm.params);
+        PyObject *metrics = PyList_New((Py_ssize_t)lm.metrics.n);
+        for (size_t i = 0; metrics != NULL && i < lm.metrics.n; i++) {
+            PyObject *m = mlc_entity_metric(st, &lm.metrics.items[i]);
+            if (m == NULL) {
+                Py_CLEAR(metrics);
+                break;
+            }
+            PyList_SET_ITEM(metrics, (Py_ssize_t)i, m);
+        }
+        if (params == NULL || metrics == NULL ||
+            mlc_entity_model_version_set_model(e, params, metrics) < 0) {
+            Py_CLEAR(e);
+        }
+        Py_XDECREF(params);
+        Py_XDECREF(metrics);
+    }
+    mlc_logged_model_clear(&lm);
+    return e;
 }

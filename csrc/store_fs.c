@@ -3195,7 +3195,14 @@ fs_get_metric_history(mlc_store *s, const char *run_id, const char *key, mlc_met
         rc = 0; /* never logged */
         goto exit;
     }
+    size_t first = out->n;
     rc = read_metric_file(path, key, NULL, out, err);
+    /* MLflow's file store reports the run on each history entry */
+    for (size_t i = first; rc == 0 && i < out->n; i++) {
+        if (out->items[i].run_id == NULL && (out->items[i].run_id = strdup(run_id)) == NULL) {
+            rc = nomem(err);
+        }
+    }
 exit:
     free(path);
     free(run_dir);

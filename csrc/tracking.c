@@ -8,6 +8,7 @@
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "args.h"
@@ -793,63 +794,106 @@ metric_value(PyObject *v)
     return f;
 }
 
-/* One metric, validated and converted into m (strings kept by keep). path: "" for single
- * calls, "metrics[i]" for batches. */
+/* One item to log, as given by the caller (borrowed references, kept alive by the caller). */
+typedef struct {
+    PyObject *key, *value, *timestamp, *step, *model_id;
+} py_item;
+
+/* "<path>.<field>", or just "<field>" for single-item calls (path ""). */
+static void
+item_path(char *buf, size_t n, const char *path, const char *field)
+{
+    snprintf(buf, n, "%s%s%s", path, path[0] ? "." : "", field);
+}
+
+/* Validates and converts one metric into m (strings kept by keep). */
 static int
-metric_from_py(mlc_state *st, PyObject *key, PyObject *value, PyObject *timestamp,
-               PyObject *step, PyObject *model_id, PyObject *keep, const char *path,
+metric_from_py(mlc_state *st, const py_item *it, PyObject *keep, const char *path,
                mlc_metric *m)
 {
     char p[64];
-    snprintf(p, sizeof p, "%s%sname", path, path[0] ? "." : "");
-    if (mlc_validate_key(st, "metric", key, p) < 0) {
+    item_path(p, sizeof p, path, "name");
+    if (mlc_validate_key(st, "metric", it->key, p) < 0) {
         return -1;
     }
-    snprintf(p, sizeof p, "%s%svalue", path, path[0] ? "." : "");
+    PyObject *value = metric_value(it->value);
+    if (value == NULL || PyList_Append(keep, value) < 0) {
+        Py_XDECREF(value);
+        return -1;
+    }
+    Py_DECREF(value); /* kept alive by keep */
+    item_path(p, sizeof p, path, "value");
     if (value == Py_None) {
         mlc_raise(st->MlflowException, MLC_INVALID_PARAMETER_VALUE,
                   "Missing value for required parameter '%s'.", p);
         return -1;
     }
-    int64_t ts = PyLong_AsLongLong(timestamp);
-    if (ts == -1 && PyErr_Occurred()) {
-        return -1;
-    }
-    if (!PyFloat_Check(value) || PyBool_Check(value)) {
-        char msg[160];
+    if (!PyFloat_Check(value)) {
+        PyObject *ts = PyObject_Str(it->timestamp);
+        const char *tss = ts ? PyUnicode_AsUTF8(ts) : NULL;
+        if (tss == NULL) {
+            Py_XDECREF(ts);
+            return -1;
+        }
+        char msg[200];
         snprintf(msg, sizeof msg,
-                 "(timestamp=%lld). Please specify value as a valid double (64-bit floating "
+                 "(timestamp=%s). Please specify value as a valid double (64-bit floating "
                  "point)",
-                 (long long)ts);
+                 tss);
+        Py_DECREF(ts);
         return raise_invalid_value(st, p, value, msg);
     }
-    if (ts < 0) {
-        snprintf(p, sizeof p, "%s%stimestamp", path, path[0] ? "." : "");
-        PyObject *ks = PyObject_Str(key);
-        char msg[400];
-        snprintf(msg, sizeof msg,
-                 "metric '%s' (value=%s). Timestamp must be a nonnegative long (64-bit "
-                 "integer) ",
-                 ks ? PyUnicode_AsUTF8(ks) : "?", "");
-        Py_XDECREF(ks);
-        return raise_invalid_value(st, p, timestamp, msg);
+    int64_t ts = -1;
+    if (PyNumber_Check(it->timestamp)) {
+        PyObject *i = PyNumber_Long(it->timestamp);
+        ts = i ? PyLong_AsLongLong(i) : -1;
+        Py_XDECREF(i);
+        if (ts == -1 && PyErr_Occurred()) {
+            return -1;
+        }
     }
-    int64_t sp = PyLong_AsLongLong(step);
+    if (ts < 0 || PyBool_Check(it->timestamp)) {
+        item_path(p, sizeof p, path, "timestamp");
+        PyObject *msg = PyUnicode_FromFormat("metric '%S' (value=%S). Timestamp must be a "
+                                             "nonnegative long (64-bit integer) ",
+                                             it->key, value);
+        const char *ms = msg ? PyUnicode_AsUTF8(msg) : NULL;
+        if (ms != NULL) {
+            raise_invalid_value(st, p, it->timestamp, ms);
+        }
+        Py_XDECREF(msg);
+        return -1;
+    }
+    if (!PyNumber_Check(it->step)) {
+        item_path(p, sizeof p, path, "step");
+        PyObject *msg = PyUnicode_FromFormat("metric '%S' (value=%S). Step must be a valid long "
+                                             "(64-bit integer).",
+                                             it->key, value);
+        const char *ms = msg ? PyUnicode_AsUTF8(msg) : NULL;
+        if (ms != NULL) {
+            raise_invalid_value(st, p, it->step, ms);
+        }
+        Py_XDECREF(msg);
+        return -1;
+    }
+    PyObject *si = PyNumber_Long(it->step);
+    int64_t sp = si ? PyLong_AsLongLong(si) : -1;
+    Py_XDECREF(si);
     if (sp == -1 && PyErr_Occurred()) {
         return -1;
     }
-    if (check_key_length(st, "Metric name", key) < 0) {
+    if (check_key_length(st, "Metric name", it->key) < 0) {
         return -1;
     }
-    m->key = (char *)mlc_keep_utf8(keep, key);
+    m->key = (char *)mlc_keep_utf8(keep, it->key);
     if (m->key == NULL) {
         return -1;
     }
     m->value = PyFloat_AS_DOUBLE(value);
     m->timestamp = ts;
     m->step = sp;
-    if (!mlc_is_none(model_id)) {
-        m->model_id = (char *)mlc_keep_str(keep, model_id);
+    if (!mlc_is_none(it->model_id)) {
+        m->model_id = (char *)mlc_keep_str(keep, it->model_id);
         if (m->model_id == NULL) {
             return -1;
         }
@@ -857,52 +901,49 @@ metric_from_py(mlc_state *st, PyObject *key, PyObject *value, PyObject *timestam
     return 0;
 }
 
-/* Validates a param (key, str value) into kv. path "" or "params[i]". */
+/* Validates a param into kv (value str()-ed, truncated with MLflow's warning). */
 static int
-param_from_py(mlc_state *st, PyObject *key, PyObject *value, PyObject *keep, const char *path,
-              mlc_kv *kv)
+param_from_py(mlc_state *st, const py_item *it, PyObject *keep, const char *path, mlc_kv *kv)
 {
     char p[64];
-    snprintf(p, sizeof p, "%s%skey", path, path[0] ? "." : "");
-    if (mlc_validate_key(st, "param", key, p) < 0 ||
-        check_key_length(st, "Param key", key) < 0) {
+    item_path(p, sizeof p, path, "key");
+    if (mlc_validate_key(st, "param", it->key, p) < 0 ||
+        check_key_length(st, "Param key", it->key) < 0) {
         return -1;
     }
-    PyObject *sv = PyObject_Str(value);
-    if (sv == NULL) {
-        return -1;
-    }
-    PyObject *lim = limit_value(st, "Param value", sv, MAX_PARAM_VAL_LEN);
-    Py_DECREF(sv);
+    PyObject *sv = PyObject_Str(it->value);
+    PyObject *lim = sv ? limit_value(st, "Param value", sv, MAX_PARAM_VAL_LEN) : NULL;
+    Py_XDECREF(sv);
     if (lim == NULL) {
         return -1;
     }
-    kv->key = (char *)mlc_keep_utf8(keep, key);
+    kv->key = (char *)mlc_keep_utf8(keep, it->key);
     kv->value = kv->key == NULL ? NULL : (char *)mlc_keep_utf8(keep, lim);
     Py_DECREF(lim);
     return kv->value == NULL ? -1 : 0;
 }
 
+/* Validates a tag into kv. full: MLflow's _validate_tag (key length, value truncated at 8000);
+ * otherwise only the name rules (the file store's single set_tag). */
 static int
-tag_from_py(mlc_state *st, PyObject *key, PyObject *value, PyObject *keep, const char *path,
+tag_from_py(mlc_state *st, const py_item *it, PyObject *keep, const char *path, int full,
             mlc_kv *kv)
 {
     char p[64];
-    snprintf(p, sizeof p, "%s%skey", path, path[0] ? "." : "");
-    if (mlc_validate_key(st, "tag", key, p) < 0 || check_key_length(st, p, key) < 0) {
+    item_path(p, sizeof p, path, "key");
+    if (mlc_validate_key(st, "tag", it->key, p) < 0 ||
+        (full && check_key_length(st, p, it->key) < 0)) {
         return -1;
     }
-    PyObject *sv = PyObject_Str(value);
-    if (sv == NULL) {
-        return -1;
-    }
-    snprintf(p, sizeof p, "%s%svalue", path, path[0] ? "." : "");
-    PyObject *lim = limit_value(st, p, sv, MAX_TAG_VAL_LEN);
-    Py_DECREF(sv);
+    PyObject *sv = PyObject_Str(it->value);
+    item_path(p, sizeof p, path, "value");
+    PyObject *lim = sv == NULL ? NULL : full ? limit_value(st, p, sv, MAX_TAG_VAL_LEN)
+                                             : Py_NewRef(sv);
+    Py_XDECREF(sv);
     if (lim == NULL) {
         return -1;
     }
-    kv->key = (char *)mlc_keep_utf8(keep, key);
+    kv->key = (char *)mlc_keep_utf8(keep, it->key);
     kv->value = kv->key == NULL ? NULL : (char *)mlc_keep_utf8(keep, lim);
     Py_DECREF(lim);
     return kv->value == NULL ? -1 : 0;
@@ -921,133 +962,195 @@ batch_limit(mlc_state *st, const char *entity, Py_ssize_t limit, Py_ssize_t n)
     return 0;
 }
 
-/* Writes a validated batch. */
+/* Validates one request's worth of items (as MLflow's store does: metrics, params, tags, then
+ * the limits and unique param keys) and writes it in one store transaction. single: a
+ * log_param / log_metric / set_tag call (paths without an index). */
 static int
-log_batch_raw(mlc_state *st, mlc_handle *h, PyObject *run_id, const mlc_metric *m, size_t nm,
-              const mlc_kv *p, size_t np, const mlc_kv *t, size_t nt)
-{
-    if (batch_limit(st, "metrics", MAX_METRICS_PER_BATCH, (Py_ssize_t)nm) < 0 ||
-        batch_limit(st, "params", MAX_PARAMS_TAGS_PER_BATCH, (Py_ssize_t)np) < 0 ||
-        batch_limit(st, "tags", MAX_PARAMS_TAGS_PER_BATCH, (Py_ssize_t)nt) < 0 ||
-        batch_limit(st, "metrics, params, and tags", MAX_ENTITIES_PER_BATCH,
-                    (Py_ssize_t)(nm + np + nt)) < 0) {
-        return -1;
-    }
-    for (size_t i = 0; i < np; i++) {
-        for (size_t j = 0; j < i; j++) {
-            if (strcmp(p[i].key, p[j].key) == 0) {
-                PyObject *dupes = PyList_New(0);
-                for (size_t a = 0; dupes != NULL && a < np; a++) {
-                    for (size_t b = 0; b < a; b++) {
-                        if (strcmp(p[a].key, p[b].key) == 0) {
-                            PyObject *k = PyUnicode_FromString(p[a].key);
-                            if (k == NULL || PyList_Append(dupes, k) < 0) {
-                                Py_CLEAR(dupes);
-                            }
-                            Py_XDECREF(k);
-                            break;
-                        }
-                    }
-                }
-                if (dupes != NULL) {
-                    mlc_raise(st->MlflowException, MLC_INVALID_PARAMETER_VALUE,
-                              "Duplicate parameter keys have been submitted: %R. Please ensure "
-                              "the request contains only one param value per param key.",
-                              dupes);
-                    Py_DECREF(dupes);
-                }
-                return -1;
-            }
-        }
-    }
-    if (validate_run_id(st, run_id, "run_id") < 0) {
-        return -1;
-    }
-    const char *id = PyUnicode_AsUTF8(run_id);
-    if (id == NULL) {
-        return -1;
-    }
-    mlc_err err = {0};
-    int rc;
-    MLC_STORE_CALL(h, rc, h->store->ops->log_batch(h->store, id, m, nm, p, np, t, nt, &err));
-    return rc < 0 ? mlc_store_raise(st, &err) : 0;
-}
-
-/* Logs dict-shaped params/tags and {key: value} metrics (all optional) in one batch. */
-static int
-log_dicts(mlc_state *st, mlc_handle *h, PyObject *run_id, PyObject *metrics, int64_t ts,
-          int64_t step, PyObject *model_id, PyObject *params, PyObject *tags)
+write_chunk(mlc_state *st, mlc_handle *h, PyObject *run_id, const py_item *mi, Py_ssize_t nm,
+            const py_item *pi, Py_ssize_t np, const py_item *ti, Py_ssize_t nt, int single)
 {
     int rc = -1;
-    PyObject *keep = PyList_New(0), *mi = NULL, *pi = NULL, *ti = NULL;
-    PyObject *tsobj = PyLong_FromLongLong(ts), *stepobj = PyLong_FromLongLong(step);
-    mlc_metric *m = NULL;
-    mlc_kv *p = NULL, *t = NULL;
-    Py_ssize_t nm = 0, np = 0, nt = 0;
-    if (keep == NULL || tsobj == NULL || stepobj == NULL) {
+    PyObject *keep = PyList_New(0);
+    mlc_metric *m = calloc((size_t)nm + 1, sizeof *m);
+    mlc_kv *p = calloc((size_t)np + 1, sizeof *p);
+    mlc_kv *t = calloc((size_t)nt + 1, sizeof *t);
+    char path[48];
+    if (keep == NULL || m == NULL || p == NULL || t == NULL) {
+        if (keep != NULL) {
+            PyErr_NoMemory();
+        }
         goto exit;
     }
-    if (!mlc_is_none(metrics) && (mi = PyMapping_Items(metrics)) == NULL) {
-        goto exit;
-    }
-    if (!mlc_is_none(params) && (pi = PyMapping_Items(params)) == NULL) {
-        goto exit;
-    }
-    if (!mlc_is_none(tags) && (ti = PyMapping_Items(tags)) == NULL) {
-        goto exit;
-    }
-    nm = mi ? PyList_GET_SIZE(mi) : 0;
-    np = pi ? PyList_GET_SIZE(pi) : 0;
-    nt = ti ? PyList_GET_SIZE(ti) : 0;
-    m = calloc((size_t)nm + 1, sizeof *m);
-    p = calloc((size_t)np + 1, sizeof *p);
-    t = calloc((size_t)nt + 1, sizeof *t);
-    if (m == NULL || p == NULL || t == NULL) {
-        PyErr_NoMemory();
+    if (validate_run_id(st, run_id, "run_id") < 0) {
         goto exit;
     }
     for (Py_ssize_t i = 0; i < nm; i++) {
-        PyObject *kv = PyList_GET_ITEM(mi, i);
-        PyObject *v = metric_value(PyTuple_GET_ITEM(kv, 1));
-        char path[32];
-        snprintf(path, sizeof path, "metrics[%zd]", i);
-        int r = v == NULL ? -1
-                          : metric_from_py(st, PyTuple_GET_ITEM(kv, 0), v, tsobj, stepobj,
-                                           model_id, keep, path, &m[i]);
-        Py_XDECREF(v);
-        if (r < 0) {
+        snprintf(path, sizeof path, single ? "" : "metrics[%zd]", i);
+        if (metric_from_py(st, &mi[i], keep, path, &m[i]) < 0) {
             goto exit;
         }
     }
     for (Py_ssize_t i = 0; i < np; i++) {
-        PyObject *kv = PyList_GET_ITEM(pi, i);
-        char path[32];
-        snprintf(path, sizeof path, "params[%zd]", i);
-        if (param_from_py(st, PyTuple_GET_ITEM(kv, 0), PyTuple_GET_ITEM(kv, 1), keep, path,
-                          &p[i]) < 0) {
+        snprintf(path, sizeof path, single ? "" : "params[%zd]", i);
+        if (param_from_py(st, &pi[i], keep, path, &p[i]) < 0) {
             goto exit;
         }
     }
     for (Py_ssize_t i = 0; i < nt; i++) {
-        PyObject *kv = PyList_GET_ITEM(ti, i);
-        char path[32];
-        snprintf(path, sizeof path, "tags[%zd]", i);
-        if (tag_from_py(st, PyTuple_GET_ITEM(kv, 0), PyTuple_GET_ITEM(kv, 1), keep, path,
-                        &t[i]) < 0) {
+        snprintf(path, sizeof path, single ? "" : "tags[%zd]", i);
+        if (tag_from_py(st, &ti[i], keep, path, !single || h->is_sql, &t[i]) < 0) {
             goto exit;
         }
     }
-    rc = log_batch_raw(st, h, run_id, m, (size_t)nm, p, (size_t)np, t, (size_t)nt);
+    if (batch_limit(st, "metrics", MAX_METRICS_PER_BATCH, nm) < 0 ||
+        batch_limit(st, "params", MAX_PARAMS_TAGS_PER_BATCH, np) < 0 ||
+        batch_limit(st, "tags", MAX_PARAMS_TAGS_PER_BATCH, nt) < 0 ||
+        batch_limit(st, "metrics, params, and tags", MAX_ENTITIES_PER_BATCH, nm + np + nt) < 0) {
+        goto exit;
+    }
+    PyObject *dupes = NULL;
+    for (Py_ssize_t a = 0; a < np; a++) {
+        for (Py_ssize_t b = 0; b < a; b++) {
+            if (strcmp(p[a].key, p[b].key) == 0) {
+                PyObject *k = PyUnicode_FromString(p[a].key);
+                if (dupes == NULL) {
+                    dupes = PyList_New(0);
+                }
+                if (k == NULL || dupes == NULL || PyList_Append(dupes, k) < 0) {
+                    Py_XDECREF(k);
+                    Py_XDECREF(dupes);
+                    goto exit;
+                }
+                Py_DECREF(k);
+                break;
+            }
+        }
+    }
+    if (dupes != NULL) {
+        mlc_raise(st->MlflowException, MLC_INVALID_PARAMETER_VALUE,
+                  "Duplicate parameter keys have been submitted: %R. Please ensure the request "
+                  "contains only one param value per param key.",
+                  dupes);
+        Py_DECREF(dupes);
+        goto exit;
+    }
+    const char *id = PyUnicode_AsUTF8(run_id);
+    if (id == NULL) {
+        goto exit;
+    }
+    mlc_err err = {0};
+    int src;
+    MLC_STORE_CALL(h, src, h->store->ops->log_batch(h->store, id, m, (size_t)nm, p, (size_t)np,
+                                                    t, (size_t)nt, &err));
+    rc = src < 0 ? mlc_store_raise(st, &err) : 0;
 exit:
     free(m);
     free(p);
     free(t);
-    Py_XDECREF(mi);
-    Py_XDECREF(pi);
-    Py_XDECREF(ti);
+    Py_XDECREF(keep);
+    return rc;
+}
+
+/* Logs items in requests of MLflow's sizes (100 params, 100 tags, 1000 metrics, 1000 in all),
+ * as MLflow's client splits log_batch. */
+static int
+log_items(mlc_state *st, mlc_handle *h, PyObject *run_id, const py_item *m, Py_ssize_t nm,
+          const py_item *p, Py_ssize_t np, const py_item *t, Py_ssize_t nt, int single)
+{
+    if (nm + np + nt == 0) {
+        return 0;
+    }
+    if (single) {
+        return write_chunk(st, h, run_id, m, nm, p, np, t, nt, 1);
+    }
+    Py_ssize_t mi = 0, pi = 0, ti = 0;
+    while (pi < np || ti < nt) {
+        Py_ssize_t pn = np - pi < MAX_PARAMS_TAGS_PER_BATCH ? np - pi : MAX_PARAMS_TAGS_PER_BATCH;
+        Py_ssize_t tn = nt - ti < MAX_PARAMS_TAGS_PER_BATCH ? nt - ti : MAX_PARAMS_TAGS_PER_BATCH;
+        Py_ssize_t mn = MAX_ENTITIES_PER_BATCH - pn - tn;
+        mn = mn > MAX_METRICS_PER_BATCH ? MAX_METRICS_PER_BATCH : (mn < 0 ? 0 : mn);
+        mn = mn > nm - mi ? nm - mi : mn;
+        if (write_chunk(st, h, run_id, m + mi, mn, p + pi, pn, t + ti, tn, 0) < 0) {
+            return -1;
+        }
+        mi += mn;
+        pi += pn;
+        ti += tn;
+    }
+    while (mi < nm) {
+        Py_ssize_t mn = nm - mi < MAX_METRICS_PER_BATCH ? nm - mi : MAX_METRICS_PER_BATCH;
+        if (write_chunk(st, h, run_id, m + mi, mn, NULL, 0, NULL, 0, 0) < 0) {
+            return -1;
+        }
+        mi += mn;
+    }
+    return 0;
+}
+
+/* Fills a malloc'ed item array from a mapping's items (a new list kept in *items_out). */
+static py_item *
+items_from_mapping(PyObject *mapping, PyObject *ts, PyObject *step, PyObject *model_id,
+                   PyObject **items_out, Py_ssize_t *n)
+{
+    *n = 0;
+    *items_out = NULL;
+    if (mlc_is_none(mapping)) {
+        return calloc(1, sizeof(py_item));
+    }
+    PyObject *items = PyMapping_Items(mapping);
+    if (items == NULL) {
+        return NULL;
+    }
+    Py_ssize_t len = PyList_GET_SIZE(items);
+    py_item *out = calloc((size_t)len + 1, sizeof *out);
+    if (out == NULL) {
+        Py_DECREF(items);
+        PyErr_NoMemory();
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < len; i++) {
+        PyObject *kv = PyList_GET_ITEM(items, i);
+        out[i].key = PyTuple_GET_ITEM(kv, 0);
+        out[i].value = PyTuple_GET_ITEM(kv, 1);
+        out[i].timestamp = ts;
+        out[i].step = step;
+        out[i].model_id = model_id;
+    }
+    *items_out = items;
+    *n = len;
+    return out;
+}
+
+/* Logs dict-shaped metrics ({key: value} at ts/step), params and tags. */
+static int
+log_dicts(mlc_state *st, mlc_handle *h, PyObject *run_id, PyObject *metrics, PyObject *ts,
+          PyObject *step, PyObject *model_id, PyObject *params, PyObject *tags, int single)
+{
+    int rc = -1;
+    /* timestamp None: now (one value for the whole call); step None: 0 */
+    PyObject *tsobj = mlc_is_none(ts) ? PyLong_FromLongLong(mlc_now_ms()) : Py_NewRef(ts);
+    PyObject *stepobj = mlc_is_none(step) ? PyLong_FromLong(0) : Py_NewRef(step);
+    PyObject *mk = NULL, *pk = NULL, *tk = NULL;
+    py_item *m = NULL, *p = NULL, *t = NULL;
+    Py_ssize_t nm = 0, np = 0, nt = 0;
+    if (tsobj == NULL || stepobj == NULL) {
+        goto exit;
+    }
+    m = items_from_mapping(metrics, tsobj, stepobj, model_id, &mk, &nm);
+    p = m ? items_from_mapping(params, NULL, NULL, NULL, &pk, &np) : NULL;
+    t = p ? items_from_mapping(tags, NULL, NULL, NULL, &tk, &nt) : NULL;
+    if (t != NULL) {
+        rc = log_items(st, h, run_id, m, nm, p, np, t, nt, single);
+    }
+exit:
+    free(m);
+    free(p);
+    free(t);
+    Py_XDECREF(mk);
+    Py_XDECREF(pk);
+    Py_XDECREF(tk);
     Py_XDECREF(tsobj);
     Py_XDECREF(stepobj);
-    Py_XDECREF(keep);
     return rc;
 }
 
@@ -1057,78 +1160,59 @@ log_entities(mlc_state *st, mlc_handle *h, PyObject *run_id, PyObject *metrics,
              PyObject *params, PyObject *tags)
 {
     int rc = -1;
-    PyObject *keep = PyList_New(0), *ms = NULL, *ps = NULL, *ts = NULL;
-    mlc_metric *m = NULL;
-    mlc_kv *p = NULL, *t = NULL;
+    PyObject *keep = PyList_New(0), *seqs[3] = {NULL, NULL, NULL};
+    py_item *items[3] = {NULL, NULL, NULL};
+    Py_ssize_t ns[3] = {0, 0, 0};
+    PyObject *given[3] = {metrics, params, tags};
     if (keep == NULL) {
         return -1;
     }
-    ms = PySequence_Fast(mlc_is_none(metrics) ? st->empty_tuple : metrics, "metrics must be a list");
-    ps = PySequence_Fast(mlc_is_none(params) ? st->empty_tuple : params, "params must be a list");
-    ts = PySequence_Fast(mlc_is_none(tags) ? st->empty_tuple : tags, "tags must be a list");
-    if (ms == NULL || ps == NULL || ts == NULL) {
-        goto exit;
-    }
-    Py_ssize_t nm = PySequence_Fast_GET_SIZE(ms), np = PySequence_Fast_GET_SIZE(ps),
-               nt = PySequence_Fast_GET_SIZE(ts);
-    m = calloc((size_t)nm + 1, sizeof *m);
-    p = calloc((size_t)np + 1, sizeof *p);
-    t = calloc((size_t)nt + 1, sizeof *t);
-    if (m == NULL || p == NULL || t == NULL) {
-        PyErr_NoMemory();
-        goto exit;
-    }
-    for (Py_ssize_t i = 0; i < nm; i++) {
-        PyObject *o = PySequence_Fast_GET_ITEM(ms, i);
-        PyObject *k = PyObject_GetAttrString(o, "key");
-        PyObject *v0 = k ? PyObject_GetAttrString(o, "value") : NULL;
-        PyObject *v = v0 ? metric_value(v0) : NULL;
-        PyObject *tsv = v ? PyObject_GetAttrString(o, "timestamp") : NULL;
-        PyObject *sv = tsv ? PyObject_GetAttrString(o, "step") : NULL;
-        PyObject *mid = NULL;
-        if (sv != NULL && PyObject_GetOptionalAttrString(o, "model_id", &mid) < 0) {
-            Py_CLEAR(sv);
-        }
-        char path[32];
-        snprintf(path, sizeof path, "metrics[%zd]", i);
-        int r = sv == NULL ? -1 : metric_from_py(st, k, v, tsv, sv, mid, keep, path, &m[i]);
-        Py_XDECREF(k);
-        Py_XDECREF(v0);
-        Py_XDECREF(v);
-        Py_XDECREF(tsv);
-        Py_XDECREF(sv);
-        Py_XDECREF(mid);
-        if (r < 0) {
+    for (int k = 0; k < 3; k++) {
+        seqs[k] = PySequence_Fast(mlc_is_none(given[k]) ? st->empty_tuple : given[k],
+                                  "log_batch takes lists of entities");
+        if (seqs[k] == NULL) {
             goto exit;
         }
-    }
-    for (int pass = 0; pass < 2; pass++) {
-        PyObject *seq = pass == 0 ? ps : ts;
-        mlc_kv *out = pass == 0 ? p : t;
-        for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(seq); i++) {
-            PyObject *o = PySequence_Fast_GET_ITEM(seq, i);
-            PyObject *k = PyObject_GetAttrString(o, "key");
-            PyObject *v = k ? PyObject_GetAttrString(o, "value") : NULL;
-            char path[32];
-            snprintf(path, sizeof path, "%s[%zd]", pass == 0 ? "params" : "tags", i);
-            int r = v == NULL ? -1
-                              : (pass == 0 ? param_from_py(st, k, v, keep, path, &out[i])
-                                           : tag_from_py(st, k, v, keep, path, &out[i]));
-            Py_XDECREF(k);
-            Py_XDECREF(v);
-            if (r < 0) {
-                goto exit;
+        ns[k] = PySequence_Fast_GET_SIZE(seqs[k]);
+        items[k] = calloc((size_t)ns[k] + 1, sizeof(py_item));
+        if (items[k] == NULL) {
+            PyErr_NoMemory();
+            goto exit;
+        }
+        static const char *const attrs[] = {"key", "value", "timestamp", "step", "model_id"};
+        for (Py_ssize_t i = 0; i < ns[k]; i++) {
+            PyObject *o = PySequence_Fast_GET_ITEM(seqs[k], i);
+            PyObject **slots[] = {&items[k][i].key, &items[k][i].value, &items[k][i].timestamp,
+                                  &items[k][i].step, &items[k][i].model_id};
+            int nattr = k == 0 ? 5 : 2;
+            for (int a = 0; a < nattr; a++) {
+                PyObject *v = NULL;
+                if (PyObject_GetOptionalAttrString(o, attrs[a], &v) < 0) {
+                    goto exit;
+                }
+                if (v == NULL) {
+                    if (a == 4) {
+                        continue;
+                    }
+                    PyErr_Format(PyExc_AttributeError, "%.100s object has no attribute '%s'",
+                                 Py_TYPE(o)->tp_name, attrs[a]);
+                    goto exit;
+                }
+                int r = PyList_Append(keep, v);
+                Py_DECREF(v);
+                if (r < 0) {
+                    goto exit;
+                }
+                *slots[a] = v; /* kept alive by keep */
             }
         }
     }
-    rc = log_batch_raw(st, h, run_id, m, (size_t)nm, p, (size_t)np, t, (size_t)nt);
+    rc = log_items(st, h, run_id, items[0], ns[0], items[1], ns[1], items[2], ns[2], 0);
 exit:
-    free(m);
-    free(p);
-    free(t);
-    Py_XDECREF(ms);
-    Py_XDECREF(ps);
-    Py_XDECREF(ts);
+    for (int k = 0; k < 3; k++) {
+        free(items[k]);
+        Py_XDECREF(seqs[k]);
+    }
     Py_DECREF(keep);
     return rc;
 }
@@ -1287,7 +1371,7 @@ start_run_impl(mlc_state *st, PyObject *run_id, PyObject *experiment_id, PyObjec
             goto exit;
         }
         if (PyDict_GET_SIZE(user_tags) > 0 &&
-            log_dicts(st, h, existing, NULL, 0, 0, NULL, NULL, user_tags) < 0) {
+            log_dicts(st, h, existing, NULL, NULL, NULL, NULL, NULL, user_tags, 0) < 0) {
             goto exit;
         }
         Py_CLEAR(run);
@@ -1368,6 +1452,9 @@ start_run_impl(mlc_state *st, PyObject *run_id, PyObject *experiment_id, PyObjec
         Py_CLEAR(run);
     }
 exit:
+    if (PyErr_Occurred()) {
+        Py_CLEAR(run); /* error paths after the run was fetched */
+    }
     Py_XDECREF(existing);
     Py_XDECREF(user_tags);
     Py_XDECREF(exp);
@@ -1581,13 +1668,6 @@ FLUENT(set_experiment)
     if (!mlc_is_none(a[1])) {
         exp = get_experiment_impl(st, h, a[1]);
         if (exp == NULL) {
-            PyObject *id = experiment_id_str(st, a[1]);
-            if (id != NULL && PyErr_Occurred()) {
-                PyErr_Clear();
-                mlc_raise(st->MlflowException, MLC_RESOURCE_DOES_NOT_EXIST,
-                          "Experiment with ID '%U' does not exist.", id);
-            }
-            Py_XDECREF(id);
             return NULL;
         }
     }
@@ -1740,14 +1820,9 @@ FLUENT(log_param)
         Py_XDECREF(d);
         return NULL;
     }
-    /* validate before a run is started, as MLflow's store does */
-    PyObject *keep = PyList_New(0);
-    mlc_kv kv;
-    int ok = keep != NULL && param_from_py(st, a[0], a[1], keep, "", &kv) == 0;
-    Py_XDECREF(keep);
-    PyObject *rid = ok ? run_id_or_active(st, NULL) : NULL;
+    PyObject *rid = run_id_or_active(st, NULL);
     mlc_handle *h = rid ? mlc_store_for(st, NULL) : NULL;
-    int rc = h == NULL ? -1 : log_dicts(st, h, rid, NULL, 0, 0, NULL, d, NULL);
+    int rc = h == NULL ? -1 : log_dicts(st, h, rid, NULL, NULL, NULL, NULL, d, NULL, 1);
     Py_XDECREF(rid);
     Py_DECREF(d);
     return rc < 0 ? NULL : Py_NewRef(a[1]);
@@ -1761,7 +1836,7 @@ FLUENT(log_params)
     mlc_state *st = mlc_state_from_module(m);
     PyObject *rid = run_id_or_active(st, a[2]);
     mlc_handle *h = rid ? mlc_store_for(st, NULL) : NULL;
-    int rc = h == NULL ? -1 : log_dicts(st, h, rid, NULL, 0, 0, NULL, a[0], NULL);
+    int rc = h == NULL ? -1 : log_dicts(st, h, rid, NULL, NULL, NULL, NULL, a[0], NULL, 0);
     Py_XDECREF(rid);
     if (rc < 0) {
         return NULL;
@@ -1776,10 +1851,6 @@ FLUENT(log_metric)
     PyObject *a[8];
     PARSE("log_metric", names, 8, 2, a);
     mlc_state *st = mlc_state_from_module(m);
-    int64_t ts, step;
-    if (parse_int64(a[4], mlc_now_ms(), &ts) < 0 || parse_int64(a[2], 0, &step) < 0) {
-        return NULL;
-    }
     PyObject *d = PyDict_New();
     if (d == NULL || PyDict_SetItem(d, a[0], a[1]) < 0) {
         Py_XDECREF(d);
@@ -1787,7 +1858,7 @@ FLUENT(log_metric)
     }
     PyObject *rid = run_id_or_active(st, a[5]);
     mlc_handle *h = rid ? mlc_store_for(st, NULL) : NULL;
-    int rc = h == NULL ? -1 : log_dicts(st, h, rid, d, ts, step, a[6], NULL, NULL);
+    int rc = h == NULL ? -1 : log_dicts(st, h, rid, d, a[4], a[2], a[6], NULL, NULL, 1);
     Py_XDECREF(rid);
     Py_DECREF(d);
     if (rc < 0) {
@@ -1803,13 +1874,9 @@ FLUENT(log_metrics)
     PyObject *a[7];
     PARSE("log_metrics", names, 7, 1, a);
     mlc_state *st = mlc_state_from_module(m);
-    int64_t ts, step;
-    if (parse_int64(a[4], mlc_now_ms(), &ts) < 0 || parse_int64(a[1], 0, &step) < 0) {
-        return NULL;
-    }
     PyObject *rid = run_id_or_active(st, a[3]);
     mlc_handle *h = rid ? mlc_store_for(st, NULL) : NULL;
-    int rc = h == NULL ? -1 : log_dicts(st, h, rid, a[0], ts, step, a[5], NULL, NULL);
+    int rc = h == NULL ? -1 : log_dicts(st, h, rid, a[0], a[4], a[1], a[5], NULL, NULL, 0);
     Py_XDECREF(rid);
     if (rc < 0) {
         return NULL;
@@ -1830,7 +1897,7 @@ FLUENT(set_tag)
     }
     PyObject *rid = run_id_or_active(st, NULL);
     mlc_handle *h = rid ? mlc_store_for(st, NULL) : NULL;
-    int rc = h == NULL ? -1 : log_dicts(st, h, rid, NULL, 0, 0, NULL, NULL, d);
+    int rc = h == NULL ? -1 : log_dicts(st, h, rid, NULL, NULL, NULL, NULL, NULL, d, 1);
     Py_XDECREF(rid);
     Py_DECREF(d);
     if (rc < 0) {
@@ -1847,7 +1914,7 @@ FLUENT(set_tags)
     mlc_state *st = mlc_state_from_module(m);
     PyObject *rid = run_id_or_active(st, NULL);
     mlc_handle *h = rid ? mlc_store_for(st, NULL) : NULL;
-    int rc = h == NULL ? -1 : log_dicts(st, h, rid, NULL, 0, 0, NULL, NULL, a[0]);
+    int rc = h == NULL ? -1 : log_dicts(st, h, rid, NULL, NULL, NULL, NULL, NULL, a[0], 0);
     Py_XDECREF(rid);
     if (rc < 0) {
         return NULL;
@@ -1859,6 +1926,10 @@ static int
 delete_tag_impl(mlc_state *st, mlc_handle *h, PyObject *run_id, PyObject *key)
 {
     if (validate_run_id(st, run_id, "run_id") < 0) {
+        return -1;
+    }
+    /* MLflow's file store checks the name first; its SQL store only looks the tag up */
+    if (!h->is_sql && mlc_validate_key(st, "tag", key, "key") < 0) {
         return -1;
     }
     const char *id = PyUnicode_AsUTF8(run_id);
@@ -2128,46 +2199,6 @@ view_type(PyObject *o, int dflt)
     return (v >= 1 && v <= 3) ? (int)v : dflt;
 }
 
-static const char *const n_search_experiments[] = {"view_type", "max_results", "filter_string",
-                                                   "order_by", "page_token", NULL};
-CLIENT_METHOD(search_experiments)
-CLIENT_BODY(search_experiments, n_search_experiments, 5, 0, 5)
-{
-    (void)self;
-    int view = view_type(a[0], MLC_VIEW_ACTIVE);
-    if (view < 0) {
-        return NULL;
-    }
-    if (!mlc_is_none(a[2]) && PyObject_IsTrue(a[2])) {
-        return mlc_raise(st->MlflowException, MLC_INVALID_PARAMETER_VALUE,
-                         "mlflow_c: search_experiments does not support filter_string yet");
-    }
-    mlc_experiment *es = NULL;
-    size_t n = 0;
-    mlc_err err = {0};
-    int rc;
-    MLC_STORE_CALL(h, rc, h->store->ops->list_experiments(h->store, view, &es, &n, &err));
-    if (rc < 0) {
-        return mlc_store_raise(st, &err), NULL;
-    }
-    PyObject *items = PyList_New(0);
-    /* MLflow orders by last_update_time DESC then experiment_id: newest first */
-    for (size_t i = n; items != NULL && i-- > 0;) {
-        PyObject *e = mlc_entity_experiment(st, &es[i]);
-        if (e == NULL || PyList_Append(items, e) < 0) {
-            Py_CLEAR(items);
-        }
-        Py_XDECREF(e);
-    }
-    mlc_experiment_array_free(es, n);
-    if (items == NULL) {
-        return NULL;
-    }
-    PyObject *r = mlc_entity_paged_list(st, items, Py_None);
-    Py_DECREF(items);
-    return r;
-}
-
 CLIENT_METHOD(delete_experiment)
 CLIENT_BODY(delete_experiment, n_experiment_id, 1, 1, 1)
 {
@@ -2323,7 +2354,7 @@ CLIENT_BODY(log_param, n_log_param, 4, 3, 4)
         Py_XDECREF(d);
         return NULL;
     }
-    int rc = log_dicts(st, h, a[0], NULL, 0, 0, NULL, d, NULL);
+    int rc = log_dicts(st, h, a[0], NULL, NULL, NULL, NULL, d, NULL, 1);
     Py_DECREF(d);
     return rc < 0 ? NULL : Py_NewRef(a[2]);
 }
@@ -2335,16 +2366,12 @@ CLIENT_METHOD(log_metric)
 CLIENT_BODY(log_metric, n_log_metric, 9, 3, 9)
 {
     (void)self;
-    int64_t ts, step;
-    if (parse_int64(a[3], mlc_now_ms(), &ts) < 0 || parse_int64(a[4], 0, &step) < 0) {
-        return NULL;
-    }
     PyObject *d = PyDict_New();
     if (d == NULL || PyDict_SetItem(d, a[1], a[2]) < 0) {
         Py_XDECREF(d);
         return NULL;
     }
-    int rc = log_dicts(st, h, a[0], d, ts, step, a[8], NULL, NULL);
+    int rc = log_dicts(st, h, a[0], d, a[3], a[4], a[8], NULL, NULL, 1);
     Py_DECREF(d);
     if (rc < 0) {
         return NULL;
@@ -2374,7 +2401,7 @@ CLIENT_BODY(set_tag, n_set_tag, 4, 3, 4)
         Py_XDECREF(d);
         return NULL;
     }
-    int rc = log_dicts(st, h, a[0], NULL, 0, 0, NULL, NULL, d);
+    int rc = log_dicts(st, h, a[0], NULL, NULL, NULL, NULL, NULL, d, 1);
     Py_DECREF(d);
     if (rc < 0) {
         return NULL;
@@ -2593,6 +2620,380 @@ exit:
     return result;
 }
 
+/* ---- search_experiments: MLflow's experiment filter (name, creation_time, last_update_time,
+ * tags.<key>; =, !=, LIKE, ILIKE, numeric comparisons for times; clauses joined by AND) and
+ * order_by over name, experiment_id, creation_time, last_update_time. */
+
+typedef struct {
+    int field;     /* 0 name, 1 creation_time, 2 last_update_time, 3 tag, 4 experiment_id */
+    char key[256]; /* tag key */
+    char op[8];    /* "=", "!=", "LIKE", "ILIKE", "<", "<=", ">", ">=" */
+    char sval[512];
+    long long nval;
+} exp_clause;
+
+/* SQL LIKE: % any run, _ one character; ci: ASCII case-insensitive. */
+static int
+like_match(const char *s, const char *p, int ci)
+{
+    for (; *p; p++, s++) {
+        if (*p == '%') {
+            while (p[1] == '%') {
+                p++;
+            }
+            if (p[1] == '\0') {
+                return 1;
+            }
+            for (const char *t = s; *t; t++) {
+                if (like_match(t, p + 1, ci)) {
+                    return 1;
+                }
+            }
+            return 0;
+        }
+        if (*s == '\0') {
+            return 0;
+        }
+        char a = *s, b = *p;
+        if (ci) {
+            a = (char)(a >= 'A' && a <= 'Z' ? a + 32 : a);
+            b = (char)(b >= 'A' && b <= 'Z' ? b + 32 : b);
+        }
+        if (b != '_' && a != b) {
+            return 0;
+        }
+    }
+    return *s == '\0';
+}
+
+static const char *
+skip_ws(const char *p)
+{
+    while (*p == ' ' || *p == '\t' || *p == '\n') {
+        p++;
+    }
+    return p;
+}
+
+/* Reads a quoted string (' " or `) at p into out. Returns the position after it or NULL. */
+static const char *
+read_quoted(const char *p, char *out, size_t n)
+{
+    char q = *p;
+    if (q != '\'' && q != '"' && q != '`') {
+        return NULL;
+    }
+    size_t o = 0;
+    for (p++; *p && *p != q; p++) {
+        if (o + 1 < n) {
+            out[o++] = *p;
+        }
+    }
+    out[o] = '\0';
+    return *p == q ? p + 1 : NULL;
+}
+
+/* Parses one clause at *pp. 0 or -1 (bad syntax). */
+static int
+parse_exp_clause(const char **pp, exp_clause *c)
+{
+    const char *p = skip_ws(*pp);
+    char ident[300];
+    size_t o = 0;
+    while (*p && *p != ' ' && *p != '=' && *p != '!' && *p != '<' && *p != '>' && *p != '`' &&
+           *p != '"' && o + 1 < sizeof ident) {
+        ident[o++] = *p++;
+    }
+    ident[o] = '\0';
+    memset(c, 0, sizeof *c);
+    if (strncmp(ident, "tags.", 5) == 0 || strncmp(ident, "tag.", 4) == 0) {
+        c->field = 3;
+        const char *k = strchr(ident, '.') + 1;
+        if (*k == '\0') {
+            p = read_quoted(p, c->key, sizeof c->key);
+            if (p == NULL) {
+                return -1;
+            }
+        }
+        else {
+            snprintf(c->key, sizeof c->key, "%s", k);
+        }
+    }
+    else {
+        const char *f = ident;
+        if (strncmp(f, "attributes.", 11) == 0) {
+            f += 11;
+        }
+        else if (strncmp(f, "attribute.", 10) == 0) {
+            f += 10;
+        }
+        if (strcmp(f, "name") == 0) {
+            c->field = 0;
+        }
+        else if (strcmp(f, "creation_time") == 0) {
+            c->field = 1;
+        }
+        else if (strcmp(f, "last_update_time") == 0) {
+            c->field = 2;
+        }
+        else {
+            return -1;
+        }
+    }
+    p = skip_ws(p);
+    o = 0;
+    while ((*p == '=' || *p == '!' || *p == '<' || *p == '>' || (*p | 32) == 'l' ||
+            (*p | 32) == 'i' || (*p | 32) == 'k' || (*p | 32) == 'e') &&
+           o + 1 < sizeof c->op) {
+        c->op[o++] = (char)(*p >= 'a' && *p <= 'z' ? *p - 32 : *p);
+        p++;
+    }
+    c->op[o] = '\0';
+    static const char *const ops[] = {"=", "!=", "LIKE", "ILIKE", "<", "<=", ">", ">=", NULL};
+    int ok = 0;
+    for (int i = 0; ops[i]; i++) {
+        ok |= strcmp(ops[i], c->op) == 0;
+    }
+    if (!ok || (c->field != 1 && c->field != 2 && c->op[0] == '<') ||
+        (c->field != 1 && c->field != 2 && c->op[0] == '>')) {
+        return -1;
+    }
+    p = skip_ws(p);
+    if (c->field == 1 || c->field == 2) {
+        char *end;
+        c->nval = strtoll(p, &end, 10);
+        if (end == p) {
+            return -1;
+        }
+        p = end;
+    }
+    else {
+        p = read_quoted(p, c->sval, sizeof c->sval);
+        if (p == NULL) {
+            return -1;
+        }
+    }
+    *pp = skip_ws(p);
+    return 0;
+}
+
+static int
+exp_clause_matches(const exp_clause *c, const mlc_experiment *e)
+{
+    if (c->field == 1 || c->field == 2) {
+        long long v = c->field == 1 ? e->creation_time : e->last_update_time;
+        const char *op = c->op;
+        return strcmp(op, "=") == 0    ? v == c->nval
+               : strcmp(op, "!=") == 0 ? v != c->nval
+               : strcmp(op, "<") == 0  ? v < c->nval
+               : strcmp(op, "<=") == 0 ? v <= c->nval
+               : strcmp(op, ">") == 0  ? v > c->nval
+               : strcmp(op, ">=") == 0 ? v >= c->nval
+                                       : 0;
+    }
+    const char *v = c->field == 0 ? e->name : mlc_kvlist_get(&e->tags, c->key);
+    if (v == NULL) {
+        return 0;
+    }
+    if (strcmp(c->op, "=") == 0) {
+        return strcmp(v, c->sval) == 0;
+    }
+    if (strcmp(c->op, "!=") == 0) {
+        return strcmp(v, c->sval) != 0;
+    }
+    return like_match(v, c->sval, strcmp(c->op, "ILIKE") == 0);
+}
+
+/* Order keys. */
+typedef struct {
+    int field; /* 0 name, 1 creation_time, 2 last_update_time, 4 experiment_id */
+    int asc;
+} exp_order;
+
+static const exp_order *g_exp_order; /* qsort context (the GIL is held) */
+static size_t g_exp_norder;
+
+static int
+exp_cmp(const void *pa, const void *pb)
+{
+    const mlc_experiment *a = *(const mlc_experiment *const *)pa;
+    const mlc_experiment *b = *(const mlc_experiment *const *)pb;
+    for (size_t i = 0; i < g_exp_norder; i++) {
+        int r = 0;
+        switch (g_exp_order[i].field) {
+        case 0:
+            r = strcmp(a->name, b->name);
+            break;
+        case 1:
+            r = (a->creation_time > b->creation_time) - (a->creation_time < b->creation_time);
+            break;
+        case 2:
+            r = (a->last_update_time > b->last_update_time) -
+                (a->last_update_time < b->last_update_time);
+            break;
+        default: {
+            long long x = atoll(a->experiment_id), y = atoll(b->experiment_id);
+            r = (x > y) - (x < y);
+        }
+        }
+        if (r != 0) {
+            return g_exp_order[i].asc ? r : -r;
+        }
+    }
+    return 0;
+}
+
+static int
+parse_exp_order(mlc_state *st, const char *s, exp_order *o)
+{
+    char buf[300];
+    snprintf(buf, sizeof buf, "%s", s);
+    char *dir = strrchr(buf, ' ');
+    o->asc = 1;
+    if (dir != NULL) {
+        if (strcasecmp(dir + 1, "DESC") == 0) {
+            o->asc = 0;
+            *dir = '\0';
+        }
+        else if (strcasecmp(dir + 1, "ASC") == 0) {
+            *dir = '\0';
+        }
+    }
+    const char *f = buf;
+    if (strncmp(f, "attributes.", 11) == 0) {
+        f += 11;
+    }
+    else if (strncmp(f, "attribute.", 10) == 0) {
+        f += 10;
+    }
+    o->field = strcmp(f, "name") == 0               ? 0
+               : strcmp(f, "creation_time") == 0    ? 1
+               : strcmp(f, "last_update_time") == 0 ? 2
+               : strcmp(f, "experiment_id") == 0    ? 4
+                                                    : -1;
+    if (o->field < 0) {
+        mlc_raise(st->MlflowException, MLC_INVALID_PARAMETER_VALUE,
+                  "Invalid order_by clause '%s'. Only name, experiment_id, creation_time and "
+                  "last_update_time can be ordered on.",
+                  s);
+        return -1;
+    }
+    return 0;
+}
+
+static const char *const n_search_experiments[] = {"view_type", "max_results", "filter_string",
+                                                   "order_by", "page_token", NULL};
+CLIENT_METHOD(search_experiments)
+CLIENT_BODY(search_experiments, n_search_experiments, 5, 0, 5)
+{
+    (void)self;
+    int view = view_type(a[0], MLC_VIEW_ACTIVE);
+    PyObject *keep = PyList_New(0), *items = NULL, *result = NULL;
+    mlc_experiment *es = NULL;
+    const mlc_experiment **sel = NULL;
+    size_t n = 0, nsel = 0, norder = 0;
+    exp_clause clauses[32];
+    size_t nclauses = 0;
+    exp_order order[16];
+    const char **ob = NULL;
+    int64_t maxr = -1, off = 0;
+    if (view < 0 || keep == NULL || parse_int64(a[1], -1, &maxr) < 0 ||
+        page_offset(a[4], &off) < 0) {
+        goto exit;
+    }
+    const char *filter = mlc_is_none(a[2]) ? "" : mlc_keep_str(keep, a[2]);
+    if (filter == NULL) {
+        goto exit;
+    }
+    for (const char *p = skip_ws(filter); *p;) {
+        if (nclauses == sizeof clauses / sizeof *clauses ||
+            parse_exp_clause(&p, &clauses[nclauses]) < 0) {
+            mlc_raise(st->MlflowException, MLC_INVALID_PARAMETER_VALUE,
+                      "Invalid filter string '%s'", filter);
+            goto exit;
+        }
+        nclauses++;
+        if (*p == '\0') {
+            break;
+        }
+        if (strncasecmp(p, "AND", 3) != 0 || (p[3] != ' ' && p[3] != '\t')) {
+            mlc_raise(st->MlflowException, MLC_INVALID_PARAMETER_VALUE,
+                      "Invalid filter string '%s'", filter);
+            goto exit;
+        }
+        p = skip_ws(p + 3);
+    }
+    ob = order_by_list(a[3], keep, &norder);
+    if (ob == NULL) {
+        goto exit;
+    }
+    size_t no = 0;
+    for (size_t i = 0; i < norder && no + 1 < sizeof order / sizeof *order; i++) {
+        if (parse_exp_order(st, ob[i], &order[no]) < 0) {
+            goto exit;
+        }
+        no++;
+    }
+    if (no == 0) {
+        order[no++] = (exp_order){1, 0};
+    }
+    int has_id = 0;
+    for (size_t i = 0; i < no; i++) {
+        has_id |= order[i].field == 4;
+    }
+    if (!has_id) {
+        order[no++] = (exp_order){4, 1};
+    }
+    mlc_err err = {0};
+    int rc;
+    MLC_STORE_CALL(h, rc, h->store->ops->list_experiments(h->store, view, &es, &n, &err));
+    if (rc < 0) {
+        mlc_store_raise(st, &err);
+        goto exit;
+    }
+    sel = calloc(n + 1, sizeof *sel);
+    if (sel == NULL) {
+        PyErr_NoMemory();
+        goto exit;
+    }
+    for (size_t i = 0; i < n; i++) {
+        int ok = 1;
+        for (size_t c = 0; ok && c < nclauses; c++) {
+            ok = exp_clause_matches(&clauses[c], &es[i]);
+        }
+        if (ok) {
+            sel[nsel++] = &es[i];
+        }
+    }
+    g_exp_order = order;
+    g_exp_norder = no;
+    qsort(sel, nsel, sizeof *sel, exp_cmp);
+    items = PyList_New(0);
+    size_t end = maxr < 0 ? nsel : (size_t)off + (size_t)maxr;
+    for (size_t i = (size_t)off; items != NULL && i < nsel && i < end; i++) {
+        PyObject *e = mlc_entity_experiment(st, sel[i]);
+        if (e == NULL || PyList_Append(items, e) < 0) {
+            Py_CLEAR(items);
+        }
+        Py_XDECREF(e);
+    }
+    if (items == NULL) {
+        goto exit;
+    }
+    PyObject *token = end < nsel ? PyUnicode_FromFormat("%zu", end) : Py_NewRef(Py_None);
+    if (token != NULL) {
+        result = mlc_entity_paged_list(st, items, token);
+        Py_DECREF(token);
+    }
+exit:
+    free(sel);
+    free(ob);
+    mlc_experiment_array_free(es, n);
+    Py_XDECREF(items);
+    Py_XDECREF(keep);
+    return result;
+}
+
 static const char *const n_list_artifacts[] = {"run_id", "path", NULL};
 CLIENT_METHOD(list_artifacts)
 CLIENT_BODY(list_artifacts, n_list_artifacts, 2, 1, 2)
@@ -2656,7 +3057,7 @@ CLIENT_BODY(get_logged_model, n_model_id, 1, 1, 1)
     int rc;
     MLC_STORE_CALL(h, rc, h->store->ops->get_logged_model(h->store, id, &lm, &err));
     Py_DECREF(s);
-    PyObject *r = rc < 0 ? (mlc_store_raise(st, &err), NULL) : mlc_entity_logged_model(st, &lm);
+    PyObject *r = rc < 0 ? (mlc_store_raise(st, &err), NULL) : mlc_store_logged_model(st, h, &lm);
     mlc_logged_model_clear(&lm);
     return r;
 }
@@ -2707,7 +3108,7 @@ CLIENT_BODY(search_logged_models, n_search_logged_models, 6, 0, 6)
     items = PyList_New(0);
     size_t end = maxr < 0 ? nsel : (size_t)off + (size_t)maxr;
     for (size_t i = (size_t)off; items != NULL && i < nsel && i < end; i++) {
-        PyObject *r = mlc_entity_logged_model(st, &ms[sel[i]]);
+        PyObject *r = mlc_store_logged_model(st, h, &ms[sel[i]]);
         if (r == NULL || PyList_Append(items, r) < 0) {
             Py_CLEAR(items);
         }
@@ -2753,7 +3154,7 @@ CLIENT_BODY(create_registered_model, n_create_registered_model, 3, 1, 3)
     int rc;
     MLC_STORE_CALL(h, rc, h->store->ops->create_registered_model(h->store, name, &kv, desc, &rm,
                                                                  &err));
-    r = rc < 0 ? (mlc_store_raise(st, &err), NULL) : mlc_entity_registered_model(st, &rm);
+    r = rc < 0 ? (mlc_store_raise(st, &err), NULL) : mlc_store_registered_model(st, h, &rm);
 exit:
     mlc_registered_model_clear(&rm);
     mlc_kvlist_clear(&kv);
@@ -2777,7 +3178,7 @@ CLIENT_BODY(get_registered_model, n_name, 1, 1, 1)
     MLC_STORE_CALL(h, rc, h->store->ops->get_registered_model(h->store, name, &rm, &err));
     Py_DECREF(s);
     PyObject *r =
-        rc < 0 ? (mlc_store_raise(st, &err), NULL) : mlc_entity_registered_model(st, &rm);
+        rc < 0 ? (mlc_store_raise(st, &err), NULL) : mlc_store_registered_model(st, h, &rm);
     mlc_registered_model_clear(&rm);
     return r;
 }
@@ -2828,7 +3229,7 @@ CLIENT_BODY(search_registered_models, n_search_registered_models, 4, 0, 4)
         if (want != NULL && strcmp(rms[i].name, want) != 0) {
             continue;
         }
-        PyObject *e = mlc_entity_registered_model(st, &rms[i]);
+        PyObject *e = mlc_store_registered_model(st, h, &rms[i]);
         if (e == NULL || PyList_Append(items, e) < 0) {
             Py_CLEAR(items);
         }
@@ -2873,7 +3274,7 @@ CLIENT_BODY(create_model_version, n_create_model_version, 9, 2, 9)
     MLC_STORE_CALL(h, rc, h->store->ops->create_model_version(h->store, name, source, run_id,
                                                               model_id, source, &kv, desc, &mv,
                                                               &err));
-    r = rc < 0 ? (mlc_store_raise(st, &err), NULL) : mlc_entity_model_version(st, &mv);
+    r = rc < 0 ? (mlc_store_raise(st, &err), NULL) : mlc_store_model_version(st, h, &mv);
 exit:
     mlc_model_version_clear(&mv);
     mlc_kvlist_clear(&kv);
@@ -2904,7 +3305,7 @@ get_version_impl(mlc_state *st, mlc_handle *h, PyObject *name, PyObject *version
     int rc;
     MLC_STORE_CALL(h, rc, h->store->ops->get_model_version(h->store, n, v, &mv, &err));
     Py_DECREF(s);
-    PyObject *r = rc < 0 ? (mlc_store_raise(st, &err), NULL) : mlc_entity_model_version(st, &mv);
+    PyObject *r = rc < 0 ? (mlc_store_raise(st, &err), NULL) : mlc_store_model_version(st, h, &mv);
     mlc_model_version_clear(&mv);
     return r;
 }
@@ -2940,7 +3341,7 @@ CLIENT_BODY(get_latest_versions, n_get_latest_versions, 2, 1, 2)
     /* every version is in stage "None": the latest one per stage is the newest version */
     PyObject *out = PyList_New(0);
     if (out != NULL && nv > 0) {
-        PyObject *e = mlc_entity_model_version(st, &mvs[nv - 1]);
+        PyObject *e = mlc_store_model_version(st, h, &mvs[nv - 1]);
         if (e == NULL || PyList_Append(out, e) < 0) {
             Py_CLEAR(out);
         }
@@ -2991,7 +3392,7 @@ CLIENT_BODY(get_model_version_by_alias, n_get_alias, 2, 2, 2)
     MLC_STORE_CALL(h, rc,
                    h->store->ops->get_model_version_by_alias(h->store, n, al, &mv, &err));
     Py_DECREF(keep);
-    PyObject *r = rc < 0 ? (mlc_store_raise(st, &err), NULL) : mlc_entity_model_version(st, &mv);
+    PyObject *r = rc < 0 ? (mlc_store_raise(st, &err), NULL) : mlc_store_model_version(st, h, &mv);
     mlc_model_version_clear(&mv);
     return r;
 }

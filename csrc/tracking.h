@@ -50,6 +50,16 @@ MLC_INTERNAL const char *mlc_keep_utf8(PyObject *keep, PyObject *s);
 /* Same for str(o). */
 MLC_INTERNAL const char *mlc_keep_str(PyObject *keep, PyObject *o);
 
+/* Entities as MLflow's store of h reports them: LoggedModel (file store: metrics [] when
+ * empty), RegisteredModel (latest_versions filled). New references or NULL. */
+MLC_INTERNAL PyObject *mlc_store_logged_model(mlc_state *st, mlc_handle *h,
+                                              const mlc_logged_model *lm);
+MLC_INTERNAL PyObject *mlc_store_registered_model(mlc_state *st, mlc_handle *h,
+                                                  const mlc_registered_model *rm);
+
+MLC_INTERNAL PyObject *mlc_store_model_version(mlc_state *st, mlc_handle *h,
+                                               const mlc_model_version *mv);
+
 /* ---- store.c: local artifact repository (artifact URIs that are local paths or file: URIs) */
 /* Returns a malloc'ed local directory for an artifact URI (plus an optional relative path), or
  * NULL with MlflowException (unsupported scheme, bad path). */

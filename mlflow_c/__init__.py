@@ -35,7 +35,7 @@ from mlflow_c._core import (
     set_tracking_uri,
     start_run,
 )
-from mlflow_c._search import search_runs
+from mlflow_c._search import search_experiments, search_runs
 
 __version__ = "0.1.0"
 
@@ -64,6 +64,7 @@ __all__ = [
     "log_params",
     "log_text",
     "register_model",
+    "search_experiments",
     "search_runs",
     "set_experiment",
     "set_registry_uri",

@@ -90,3 +90,16 @@ def search_runs(
         for key in sorted(store):
             data[f"{prefix}.{key}"] = store[key]
     return pd.DataFrame(data)
+
+
+def search_experiments(view_type=1, max_results=None, filter_string=None, order_by=None):
+    """MLflow's fluent ``search_experiments``: every matching experiment as a list."""
+    client = MlflowClient()
+    out = []
+    token = None
+    while True:
+        page = client.search_experiments(view_type, max_results, filter_string, order_by, token)
+        out.extend(page)
+        token = page.token
+        if not token or (max_results is not None and len(out) >= max_results):
+            return out
