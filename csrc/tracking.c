@@ -1523,6 +1523,26 @@ mlc_tracking_exit_run(mlc_state *st, PyObject *run_id, int failed)
         return NULL;                                                                        \
     }
 
+/* os.environ[name] = value (value a str, or NULL to remove). 0 or -1. */
+static int
+set_environ(const char *name, PyObject *value)
+{
+    PyObject *os = PyImport_ImportModule("os");
+    PyObject *environ = os ? PyObject_GetAttrString(os, "environ") : NULL;
+    Py_XDECREF(os);
+    if (environ == NULL) {
+        return -1;
+    }
+    PyObject *r = value != NULL ? PyObject_CallMethod(environ, "__setitem__", "sO", name, value)
+                                : PyObject_CallMethod(environ, "pop", "sO", name, Py_None);
+    Py_DECREF(environ);
+    if (r == NULL) {
+        return -1;
+    }
+    Py_DECREF(r);
+    return 0;
+}
+
 FLUENT(set_tracking_uri)
 {
     static const char *const names[] = {"uri", NULL};
@@ -1560,28 +1580,10 @@ FLUENT(set_tracking_uri)
     int changed = (uri == NULL) != (st->tracking_uri == NULL) ||
                   (uri != NULL && PyUnicode_Compare(uri, st->tracking_uri) != 0);
     Py_XSETREF(st->tracking_uri, uri);
+    /* as MLflow: the URI goes to the environment (subprocesses inherit it); the active
+     * experiment is kept */
     if (changed) {
-        Py_CLEAR(st->active_experiment_id);
-        PyObject *os = PyImport_ImportModule("os");
-        PyObject *environ = os ? PyObject_GetAttrString(os, "environ") : NULL;
-        Py_XDECREF(os);
-        if (environ == NULL) {
-            return NULL;
-        }
-        int rc;
-        if (uri != NULL) {
-            PyObject *k = PyUnicode_FromString("MLFLOW_TRACKING_URI");
-            rc = k == NULL ? -1 : PyObject_SetItem(environ, k, uri);
-            Py_XDECREF(k);
-        }
-        else {
-            PyObject *r = PyObject_CallMethod(environ, "pop", "sO", "MLFLOW_TRACKING_URI",
-                                              Py_None);
-            rc = r == NULL ? -1 : 0;
-            Py_XDECREF(r);
-        }
-        Py_DECREF(environ);
-        if (rc < 0) {
+        if (set_environ("MLFLOW_TRACKING_URI", uri) < 0) {
             return NULL;
         }
     }
@@ -1692,10 +1694,32 @@ FLUENT(set_experiment)
             }
             PyObject *id = create_experiment_impl(st, h, a[0], NULL, NULL);
             if (id == NULL) {
-                return NULL;
+                /* another process or thread created it meanwhile: use theirs */
+                PyObject *exc = PyErr_GetRaisedException();
+                PyObject *code = exc ? PyObject_GetAttrString(exc, "error_code") : NULL;
+                int exists = code != NULL && PyUnicode_Check(code) &&
+                             PyUnicode_CompareWithASCIIString(code, MLC_RESOURCE_ALREADY_EXISTS) ==
+                                 0;
+                Py_XDECREF(code);
+                PyErr_Clear();
+                if (!exists) {
+                    PyErr_SetRaisedException(exc);
+                    return NULL;
+                }
+                Py_XDECREF(exc);
+                exp = get_experiment_by_name_impl(st, h, a[0]);
+                if (exp == Py_None) {
+                    Py_DECREF(exp);
+                    return mlc_raise(st->MlflowException, MLC_INTERNAL_ERROR,
+                                     "Experiment '%S' was created concurrently but cannot be "
+                                     "read back",
+                                     a[0]);
+                }
             }
-            exp = get_experiment_impl(st, h, id);
-            Py_DECREF(id);
+            else {
+                exp = get_experiment_impl(st, h, id);
+                Py_DECREF(id);
+            }
         }
         if (exp == NULL) {
             return NULL;
@@ -1716,6 +1740,10 @@ FLUENT(set_experiment)
         goto fail;
     }
     Py_XSETREF(st->active_experiment_id, Py_NewRef(id));
+    /* as MLflow, so that subprocesses use the same experiment */
+    if (set_environ("MLFLOW_EXPERIMENT_ID", id) < 0) {
+        goto fail;
+    }
     Py_DECREF(stage);
     Py_DECREF(id);
     Py_DECREF(name);
@@ -2994,20 +3022,133 @@ exit:
     return result;
 }
 
+/* The logged model a run logged under `name` (MLflow 3 keeps a model's files with the model,
+ * not the run): the newest model of the run's experiment with that name and source run.
+ * Returns 1 with *out filled, 0 when there is none, -1 with an exception. */
+static int
+run_model_named(mlc_state *st, mlc_handle *h, const char *run_id, const char *exp_id,
+                const char *name, size_t name_len, mlc_logged_model *out)
+{
+    mlc_logged_model *ms = NULL;
+    size_t n = 0;
+    mlc_err err = {0};
+    int rc;
+    const char *ids[1] = {exp_id};
+    MLC_STORE_CALL(h, rc, h->store->ops->list_logged_models(h->store, ids, 1, &ms, &n, &err));
+    if (rc < 0) {
+        return mlc_store_raise(st, &err);
+    }
+    size_t best = n;
+    for (size_t i = 0; i < n; i++) {
+        if (ms[i].source_run_id && strcmp(ms[i].source_run_id, run_id) == 0 && ms[i].name &&
+            strlen(ms[i].name) == name_len && strncmp(ms[i].name, name, name_len) == 0 &&
+            (best == n || ms[i].creation_timestamp > ms[best].creation_timestamp)) {
+            best = i;
+        }
+    }
+    if (best < n) {
+        *out = ms[best];
+        memset(&ms[best], 0, sizeof ms[best]);
+    }
+    mlc_logged_model_array_free(ms, n);
+    return best < n;
+}
+
+/* Borrowed strings of a run needed for artifact access: malloc'ed artifact_uri and
+ * experiment id. 0 or -1. */
+static int
+run_locations(mlc_state *st, mlc_handle *h, PyObject *run_id, char **uri, char **exp)
+{
+    *uri = *exp = NULL;
+    if (validate_run_id(st, run_id, "run_id") < 0) {
+        return -1;
+    }
+    const char *id = PyUnicode_AsUTF8(run_id);
+    if (id == NULL) {
+        return -1;
+    }
+    mlc_run r = {0};
+    mlc_err err = {0};
+    int rc;
+    MLC_STORE_CALL(h, rc, h->store->ops->get_run(h->store, id, &r, &err));
+    if (rc < 0) {
+        mlc_run_clear(&r);
+        return mlc_store_raise(st, &err);
+    }
+    *uri = r.artifact_uri;
+    *exp = r.experiment_id;
+    r.artifact_uri = r.experiment_id = NULL;
+    mlc_run_clear(&r);
+    return 0;
+}
+
 static const char *const n_list_artifacts[] = {"run_id", "path", NULL};
 CLIENT_METHOD(list_artifacts)
 CLIENT_BODY(list_artifacts, n_list_artifacts, 2, 1, 2)
 {
     (void)self;
-    char *uri = run_artifact_uri(st, h, a[0]);
-    if (uri == NULL) {
-        return NULL;
+    char *uri = NULL, *exp = NULL;
+    PyObject *p = NULL, *r = NULL;
+    mlc_logged_model lm = {0};
+    if (run_locations(st, h, a[0], &uri, &exp) < 0) {
+        goto exit;
     }
-    PyObject *p = mlc_is_none(a[1]) ? NULL : PyObject_Str(a[1]);
+    p = mlc_is_none(a[1]) ? NULL : PyObject_Str(a[1]);
     const char *path = p ? PyUnicode_AsUTF8(p) : NULL;
-    PyObject *r = (p != NULL && path == NULL) ? NULL : mlc_artifact_list(st, uri, path);
-    Py_XDECREF(p);
+    if (p != NULL && path == NULL) {
+        goto exit;
+    }
+    r = mlc_artifact_list(st, uri, path);
+    if (r == NULL || path == NULL || path[0] == '\0') {
+        goto exit;
+    }
+    /* the run's logged model named by the first path component is listed too */
+    size_t seg = strcspn(path, "/");
+    int found = run_model_named(st, h, PyUnicode_AsUTF8(a[0]), exp, path, seg, &lm);
+    if (found < 0) {
+        Py_CLEAR(r);
+        goto exit;
+    }
+    if (found) {
+        const char *sub = path[seg] == '/' ? path + seg + 1 : "";
+        PyObject *more = mlc_artifact_list(st, lm.artifact_location, sub);
+        for (Py_ssize_t i = 0; more != NULL && i < PyList_GET_SIZE(more); i++) {
+            PyObject *fi = PyList_GET_ITEM(more, i);
+            PyObject *fp = PyObject_GetAttrString(fi, "path");
+            PyObject *isdir = fp ? PyObject_GetAttrString(fi, "is_dir") : NULL;
+            PyObject *size = isdir ? PyObject_GetAttrString(fi, "file_size") : NULL;
+            const char *fps = size ? PyUnicode_AsUTF8(fp) : NULL;
+            PyObject *nfi = NULL;
+            if (fps != NULL) {
+                char *joined = malloc(seg + strlen(fps) + 2);
+                if (joined != NULL) {
+                    snprintf(joined, seg + strlen(fps) + 2, "%.*s/%s", (int)seg, path, fps);
+                    nfi = mlc_entity_file_info(st, joined, PyObject_IsTrue(isdir),
+                                               size == Py_None ? -1 : PyLong_AsLongLong(size));
+                    free(joined);
+                }
+                else {
+                    PyErr_NoMemory();
+                }
+            }
+            if (nfi == NULL || PyList_Append(r, nfi) < 0) {
+                Py_CLEAR(more);
+            }
+            Py_XDECREF(nfi);
+            Py_XDECREF(fp);
+            Py_XDECREF(isdir);
+            Py_XDECREF(size);
+        }
+        if (more == NULL) {
+            Py_CLEAR(r);
+        }
+        Py_XDECREF(more);
+    }
+exit:
+    mlc_logged_model_clear(&lm);
     free(uri);
+    free(exp);
+    Py_XDECREF(p);
     return r;
 }
 
@@ -3016,15 +3157,69 @@ CLIENT_METHOD(download_artifacts)
 CLIENT_BODY(download_artifacts, n_download_artifacts, 3, 2, 3)
 {
     (void)self;
-    char *uri = run_artifact_uri(st, h, a[0]);
-    if (uri == NULL) {
-        return NULL;
+    char *uri = NULL, *exp = NULL;
+    PyObject *p = NULL, *r = NULL;
+    mlc_logged_model lm = {0};
+    if (run_locations(st, h, a[0], &uri, &exp) < 0) {
+        goto exit;
     }
-    PyObject *p = PyObject_Str(a[1]);
+    p = PyObject_Str(a[1]);
     const char *path = p ? PyUnicode_AsUTF8(p) : NULL;
-    PyObject *r = path == NULL ? NULL : mlc_artifact_download(st, uri, path, a[2], 0);
-    Py_XDECREF(p);
+    if (path == NULL) {
+        goto exit;
+    }
+    r = mlc_artifact_download(st, uri, path, a[2], 1);
+    if (r != Py_None) {
+        goto exit;
+    }
+    Py_CLEAR(r);
+    /* not among the run's files: the run's logged model of that name (MLflow 3) */
+    size_t seg = strcspn(path, "/");
+    int found = seg == 0 ? 0 : run_model_named(st, h, PyUnicode_AsUTF8(a[0]), exp, path, seg, &lm);
+    if (found < 0) {
+        goto exit;
+    }
+    if (!found) {
+        mlc_raise(st->MlflowException, MLC_RESOURCE_DOES_NOT_EXIST,
+                  "Failed to download artifacts from path '%s', please ensure that the path is "
+                  "correct.",
+                  path);
+        goto exit;
+    }
+    const char *sub = path[seg] == '/' ? path + seg + 1 : "";
+    if (sub[0] != '\0') {
+        r = mlc_artifact_download(st, lm.artifact_location, sub, a[2], 0);
+    }
+    else {
+        /* the whole model: its directory copied as <dst>/<name> */
+        PyObject *dst = a[2];
+        PyObject *made = NULL;
+        if (mlc_is_none(dst)) {
+            PyObject *tempfile = PyImport_ImportModule("tempfile");
+            made = tempfile ? PyObject_CallMethod(tempfile, "mkdtemp", NULL) : NULL;
+            Py_XDECREF(tempfile);
+            if (made == NULL) {
+                goto exit;
+            }
+            dst = made;
+        }
+        PyObject *target = PyUnicode_FromFormat("%S/%.*s", dst, (int)seg, path);
+        PyObject *os = target ? PyImport_ImportModule("os") : NULL;
+        PyObject *made_dir = os ? PyObject_CallMethod(os, "makedirs", "OO", target, Py_True)
+                                : NULL;
+        if (made_dir != NULL) {
+            r = mlc_artifact_download(st, lm.artifact_location, "", target, 0);
+        }
+        Py_XDECREF(made_dir);
+        Py_XDECREF(os);
+        Py_XDECREF(target);
+        Py_XDECREF(made);
+    }
+exit:
+    mlc_logged_model_clear(&lm);
     free(uri);
+    free(exp);
+    Py_XDECREF(p);
     return r;
 }
 
