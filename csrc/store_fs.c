@@ -1439,12 +1439,51 @@ exit:
 /* Appends line to path with one write() on an O_APPEND descriptor (creating the file and
  * its directories), so concurrent appenders never interleave within a line. */
 static int
-append_line(const char *path, const char *line, size_t len, mlc_err *err)
+append_line(const char *tmpdir, const char *path, const char *line, size_t len, mlc_err *err)
 {
     if (make_parents(path, err) < 0) {
         return -1;
     }
-    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
+    int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT) {
+        /* A new metric file appears with its first line already in it (a temp file linked into
+         * place), so a writer killed at any moment never leaves an empty file, which MLflow's
+         * reader rejects. If another writer created it meanwhile, append as usual. */
+        char hex[33];
+        char *tmp = NULL;
+        if (mlc_uuid4_hex(hex) < 0) {
+            return io_err(err, errno, "get random bytes for", path);
+        }
+        tmp = fmt("%s/.mlc-tmp-%s", tmpdir, hex);
+        if (tmp == NULL) {
+            return nomem(err);
+        }
+        int tfd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (tfd < 0) {
+            int e = errno;
+            free(tmp);
+            return io_err(err, e, "create", path);
+        }
+        int wrc = write_all(tfd, line, len);
+        int e = errno;
+        if (close(tfd) < 0 && wrc == 0) {
+            wrc = -1;
+            e = errno;
+        }
+        int linked = wrc == 0 ? link(tmp, path) : -1;
+        if (wrc == 0 && linked < 0) {
+            e = errno;
+        }
+        unlink(tmp);
+        free(tmp);
+        if (linked == 0) {
+            return 0;
+        }
+        if (wrc < 0 || e != EEXIST) {
+            return io_err(err, e, "create", path);
+        }
+        fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+    }
     if (fd < 0) {
         return io_err(err, errno, "open", path);
     }
@@ -2962,7 +3001,7 @@ append_metric(const char *run_dir, const char *run_id, const mlc_metric *m, mlc_
      * run again: MLflow's file store duplicates such lines (contract quirk Q31); its SQL store
      * does not. */
     if (m->model_id == NULL || !has_line(path, line)) {
-        if (append_line(path, line, strlen(line), err) < 0) {
+        if (append_line(run_dir, path, line, strlen(line), err) < 0) {
             goto exit;
         }
     }
@@ -2985,7 +3024,10 @@ append_metric(const char *run_dir, const char *run_id, const mlc_metric *m, mlc_
             nomem(err);
             goto exit;
         }
-        if (append_line(path, line, strlen(line), err) < 0) {
+        char *mdir = fmt("%s/models/%s", exp_dir, m->model_id);
+        int arc = mdir == NULL ? nomem(err) : append_line(mdir, path, line, strlen(line), err);
+        free(mdir);
+        if (arc < 0) {
             goto exit;
         }
     }
