@@ -2755,7 +2755,8 @@ fs_create_run(mlc_store *s, const char *experiment_id, const char *user_id, int6
     fs_store *st = FS(s);
     mlc_experiment e = {0};
     mlc_run r = {0};
-    char *exp_dir = NULL, *run_dir = NULL, *tags_dir = NULL;
+    char *exp_dir = NULL, *run_dir = NULL, *tags_dir = NULL, *build = NULL;
+    int renamed = 0;
     char hex[33];
     int rc = -1, made = 0;
     const char *eid = experiment_id ? experiment_id : DEFAULT_EXPERIMENT_ID;
@@ -2791,16 +2792,23 @@ fs_create_run(mlc_store *s, const char *experiment_id, const char *user_id, int6
             goto exit;
         }
         free(run_dir);
+        free(build);
+        /* the run is assembled under a hidden name and renamed into place complete, so a
+         * writer killed half-way never leaves a run directory without its meta.yaml */
         run_dir = mlc_fs_join(exp_dir, hex);
-        if (run_dir == NULL) {
+        build = fmt("%s/.mlc-run-%s", exp_dir, hex);
+        if (run_dir == NULL || build == NULL) {
             nomem(err);
             goto exit;
         }
-        if (mkdir(run_dir, 0777) == 0) {
+        if (access(run_dir, F_OK) == 0) {
+            continue;
+        }
+        if (mkdir(build, 0777) == 0) {
             made = 1;
         }
         else if (errno != EEXIST) {
-            io_err(err, errno, "create directory", run_dir);
+            io_err(err, errno, "create directory", build);
             goto exit;
         }
     }
@@ -2810,7 +2818,7 @@ fs_create_run(mlc_store *s, const char *experiment_id, const char *user_id, int6
     }
     static const char *const subs[] = {"metrics", "params", "artifacts"};
     for (size_t i = 0; i < 3; i++) {
-        char *p = mlc_fs_join(run_dir, subs[i]);
+        char *p = mlc_fs_join(build, subs[i]);
         if (p == NULL) {
             nomem(err);
             goto exit;
@@ -2825,17 +2833,17 @@ fs_create_run(mlc_store *s, const char *experiment_id, const char *user_id, int6
             goto exit;
         }
     }
-    tags_dir = mlc_fs_join(run_dir, "tags");
+    tags_dir = mlc_fs_join(build, "tags");
     if (tags_dir == NULL) {
         nomem(err);
         goto exit;
     }
-    if (tags && put_kv_files(run_dir, tags_dir, tags->items, tags->n, "key", err) < 0) {
+    if (tags && put_kv_files(build, tags_dir, tags->items, tags->n, "key", err) < 0) {
         goto exit;
     }
     if (tag_name == NULL) {
         mlc_kv kv = {(char *)TAG_RUN_NAME, (char *)name};
-        if (put_kv_files(run_dir, tags_dir, &kv, 1, "key", err) < 0) {
+        if (put_kv_files(build, tags_dir, &kv, 1, "key", err) < 0) {
             goto exit;
         }
     }
@@ -2861,15 +2869,23 @@ fs_create_run(mlc_store *s, const char *experiment_id, const char *user_id, int6
     r.start_time = start_time;
     r.end_time = MLC_NO_TIME;
     r.deleted_time = MLC_NO_TIME;
-    if (write_run_meta(st, run_dir, &r, MLC_NO_TIME, err) < 0 ||
-        read_run_info(st, run_dir, out, err) != 0 || load_run_data(st, run_dir, out, err) < 0) {
+    if (write_run_meta(st, build, &r, MLC_NO_TIME, err) < 0) {
+        goto exit;
+    }
+    if (renameat2(AT_FDCWD, build, AT_FDCWD, run_dir, RENAME_NOREPLACE) < 0) {
+        io_err(err, errno, "create directory", run_dir);
+        goto exit;
+    }
+    renamed = 1;
+    if (read_run_info(st, run_dir, out, err) != 0 || load_run_data(st, run_dir, out, err) < 0) {
         goto exit;
     }
     rc = 0;
 exit:
     if (rc < 0 && made) {
-        mlc_fs_rmtree(run_dir);
+        mlc_fs_rmtree(renamed ? run_dir : build);
     }
+    free(build);
     mlc_run_clear(&r);
     mlc_experiment_clear(&e);
     free(exp_dir);

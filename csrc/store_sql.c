@@ -79,9 +79,7 @@ enum {
     Q_PARAM_GET,
     Q_PARAM_INSERT,
     Q_METRIC_INSERT,
-    Q_LATEST_GET,
-    Q_LATEST_INSERT,
-    Q_LATEST_UPDATE,
+    Q_LATEST_UPSERT,
     Q_MODEL_METRIC_INSERT,
     Q_METRIC_HISTORY,
     Q_OUTPUT_INSERT,
@@ -250,14 +248,12 @@ static const qdef qdefs[Q__COUNT] = {
     [Q_METRIC_INSERT] = {"INSERT OR IGNORE INTO metrics (key, value, timestamp, run_uuid, step, "
                          "is_nan) VALUES (?2, ?3, ?4, ?1, ?5, ?6)",
                          WS_NONE},
-    [Q_LATEST_GET] = {"SELECT value, timestamp, step FROM latest_metrics "
-                      "WHERE run_uuid = ?1 AND key = ?2",
-                      WS_NONE},
-    [Q_LATEST_INSERT] = {"INSERT INTO latest_metrics (key, value, timestamp, step, is_nan, "
-                         "run_uuid) VALUES (?2, ?3, ?4, ?5, ?6, ?1)",
-                         WS_NONE},
-    [Q_LATEST_UPDATE] = {"UPDATE latest_metrics SET value = ?3, timestamp = ?4, step = ?5, "
-                         "is_nan = ?6 WHERE run_uuid = ?1 AND key = ?2",
+    [Q_LATEST_UPSERT] = {"INSERT INTO latest_metrics (key, value, timestamp, step, is_nan, "
+                         "run_uuid) VALUES (?2, ?3, ?4, ?5, ?6, ?1) ON CONFLICT (key, run_uuid) "
+                         "DO UPDATE SET value = excluded.value, timestamp = excluded.timestamp, "
+                         "step = excluded.step, is_nan = excluded.is_nan WHERE (excluded.step, "
+                         "excluded.timestamp, excluded.value) > (latest_metrics.step, "
+                         "latest_metrics.timestamp, latest_metrics.value)",
                          WS_NONE},
     [Q_MODEL_METRIC_INSERT] = {"INSERT OR IGNORE INTO logged_model_metrics (model_id, "
                                "metric_name, metric_timestamp_ms, metric_step, metric_value, "
@@ -2040,46 +2036,20 @@ log_metric(sql_store *s, const char *run_id, int64_t exp_id, const mlc_metric *m
         return -1;
     }
     if (sqlite3_changes(s->db) > 0) {
-        st = q(s, Q_LATEST_GET, err);
+        /* one upsert: a new key is inserted; an existing row is replaced only when the new
+         * (step, timestamp, value) is strictly greater (NaN competes as its stored 0.0) */
+        st = q(s, Q_LATEST_UPSERT, err);
         if (st == NULL) {
             return -1;
         }
         bind_text(st, 1, run_id);
         bind_text(st, 2, m->key);
-        int rc = step(s, st, "reading the latest metric", err);
-        if (rc < 0) {
+        sqlite3_bind_double(st, 3, v);
+        sqlite3_bind_int64(st, 4, m->timestamp);
+        sqlite3_bind_int64(st, 5, m->step);
+        sqlite3_bind_int(st, 6, is_nan);
+        if (run_done(s, st, "updating the latest metric", err) < 0) {
             return -1;
-        }
-        int qid = -1;
-        if (rc == SQLITE_ROW) {
-            double cv = sqlite3_column_double(st, 0);
-            int64_t cts = sqlite3_column_int64(st, 1);
-            int64_t cstep = sqlite3_column_int64(st, 2);
-            int greater = m->step != cstep         ? m->step > cstep
-                          : m->timestamp != cts    ? m->timestamp > cts
-                                                   : v > cv;
-            if (greater) {
-                qid = Q_LATEST_UPDATE;
-            }
-        }
-        else {
-            qid = Q_LATEST_INSERT;
-        }
-        sqlite3_reset(st);
-        if (qid >= 0) {
-            st = q(s, qid, err);
-            if (st == NULL) {
-                return -1;
-            }
-            bind_text(st, 1, run_id);
-            bind_text(st, 2, m->key);
-            sqlite3_bind_double(st, 3, v);
-            sqlite3_bind_int64(st, 4, m->timestamp);
-            sqlite3_bind_int64(st, 5, m->step);
-            sqlite3_bind_int(st, 6, is_nan);
-            if (run_done(s, st, "updating the latest metric", err) < 0) {
-                return -1;
-            }
         }
     }
     if (m->model_id == NULL) {
@@ -3662,6 +3632,11 @@ static int
 create_schema(sql_store *s, int *created, mlc_err *err)
 {
     *created = 0;
+    /* a storage parameter, not part of the schema: larger pages mean fewer WAL frames per
+     * batch of metrics (no effect when another process initialised the file first) */
+    if (exec_sql(s, "PRAGMA page_size = 16384", "configuring the new database", err) < 0) {
+        return -1;
+    }
     if (exec_sql(s, "BEGIN EXCLUSIVE", "locking the new database", err) < 0) {
         return -1;
     }
@@ -3995,6 +3970,11 @@ mlc_sql_open(const char *db_path, const char *artifact_root, mlc_err *err)
         sqlite3_finalize(jm);
         if (wal && exec_sql(s, "PRAGMA synchronous = NORMAL", "configuring the connection",
                             err) < 0) {
+            goto error;
+        }
+        /* metrics and its indexes take random inserts (key order): a page cache of 2 MB (the
+         * default) misses on every insert once the tables outgrow it */
+        if (exec_sql(s, "PRAGMA cache_size = -65536", "configuring the connection", err) < 0) {
             goto error;
         }
     }

@@ -193,9 +193,14 @@ mlc_validate_key(mlc_state *st, const char *kind, PyObject *key, const char *pat
                                    "dashes (-), periods (.), spaces ( ), colon(:) and slashes "
                                    "(/).");
     }
-    const char *k = PyUnicode_AsUTF8(key);
+    Py_ssize_t klen;
+    const char *k = PyUnicode_AsUTF8AndSize(key, &klen);
     if (k == NULL) {
         return -1;
+    }
+    /* without a "/" only "", "." and ".." normalise to something else */
+    if (klen > 2 && k[0] != '.' && memchr(k, '/', (size_t)klen) == NULL) {
+        return 0;
     }
     char *norm = normpath(k);
     if (norm == NULL) {
