@@ -1,6 +1,12 @@
-"""mlflow_c demo: fit a statsmodels model, save it in the MLflow Model format, load it back
-through mlflow_c.pyfunc and predict. Run from anywhere; it works in a temporary directory."""
+"""mlflow_c demo: fit a statsmodels model, log it into the default local tracking store (a
+SQLite database ./mlflow.db with artifacts under ./mlruns, as MLflow 3.7+ does), load it back
+by its models:/ and runs:/ URIs and predict.
+
+By default it works in a fresh temporary directory; pass a directory to keep the store there
+(then `mlflow ui` started in that directory shows the run).
+"""
 import os
+import sys
 import tempfile
 import time
 
@@ -8,44 +14,54 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
+import mlflow_c
 import mlflow_c.pyfunc
 import mlflow_c.statsmodels
-from mlflow_c.models import Model
 
 
-def main():
+def main(workdir):
+    os.chdir(workdir)
     rng = np.random.default_rng(42)
     X = pd.DataFrame({"const": 1.0, "x1": rng.normal(size=200), "x2": rng.normal(size=200)})
     y = X @ np.array([1.0, 2.0, -0.5]) + rng.normal(scale=0.1, size=200)
     results = sm.OLS(y, X).fit()
     print(f"fitted OLS: params {np.round(results.params.values, 3).tolist()}")
 
-    with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, "ols_model")
-        t0 = time.perf_counter()
-        mlflow_c.statsmodels.save_model(results, path, input_example=X.head(3))
-        t1 = time.perf_counter()
-        print(f"saved to {path} in {(t1 - t0) * 1e3:.2f} ms: {sorted(os.listdir(path))}")
-        meta = Model.load(path)
-        print(f"MLmodel: flavors {sorted(meta.flavors)}, loader "
-              f"{meta.flavors['python_function']['loader_module']}, mlflow_version "
-              f"{meta.mlflow_version}")
-        with open(os.path.join(path, "requirements.txt")) as f:
-            print("requirements.txt:", f.read().split("\n"))
+    print(f"tracking URI (default): {mlflow_c.get_tracking_uri()}")
+    mlflow_c.set_experiment("mlflow_c-demo")
+    t0 = time.perf_counter()
+    with mlflow_c.start_run(run_name="ols-demo") as run:
+        mlflow_c.log_params({"method": "pinv", "n_obs": int(results.nobs)})
+        mlflow_c.log_metrics({"rsquared": float(results.rsquared), "aic": float(results.aic)})
+        info = mlflow_c.statsmodels.log_model(results, name="model", input_example=X.head(3),
+                                              registered_model_name="ols-demo")
+    t1 = time.perf_counter()
+    print(f"run {run.info.run_id} logged in {(t1 - t0) * 1e3:.1f} ms "
+          f"(params, metrics, model {info.model_uri}, registered version "
+          f"{info.registered_model_version})")
 
+    got = mlflow_c.MlflowClient().get_run(run.info.run_id)
+    print(f"run status {got.info.status}, metrics {got.data.metrics}")
+
+    new = X.head(5)
+    expected = results.predict(new)
+    for uri in (info.model_uri, f"runs:/{run.info.run_id}/model", "models:/ols-demo/1"):
         t0 = time.perf_counter()
-        model = mlflow_c.pyfunc.load_model(path)
+        model = mlflow_c.pyfunc.load_model(uri)
         t1 = time.perf_counter()
-        print(f"pyfunc.load_model in {(t1 - t0) * 1e3:.2f} ms -> {type(model).__name__}")
-        new = X.head(5)
         pred = model.predict(new)
-        expected = results.predict(new)
-        print("predictions:", np.round(np.asarray(pred), 4).tolist())
-        assert np.allclose(pred, expected), "pyfunc prediction differs from results.predict"
-        print("pyfunc predictions equal results.predict: OK")
-        raw = mlflow_c.statsmodels.load_model(path)
-        print(f"native load_model -> {type(raw).__name__}")
+        assert np.allclose(pred, expected), f"prediction through {uri} differs"
+        print(f"pyfunc.load_model({uri!r}) in {(t1 - t0) * 1e3:.2f} ms: predictions equal "
+              "results.predict: OK")
+    raw = mlflow_c.statsmodels.load_model(info.model_uri)
+    print(f"native load_model -> {type(raw).__name__}")
+    print(f"store files in {workdir}: {sorted(os.listdir(workdir))}")
 
 
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) > 1:
+        os.makedirs(sys.argv[1], exist_ok=True)
+        main(os.path.abspath(sys.argv[1]))
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            main(tmp)
