@@ -206,6 +206,10 @@ MLC_INTERNAL int mlc_uuid4_hex(char *buf);
 /* The metric value as Python's str(float) writes it ("1.5", "2.0", "1e-05", "nan", "inf",
  * "-inf"): shortest round-trip repr. buf must hold 32 bytes. */
 MLC_INTERNAL void mlc_format_double(double v, char *buf, size_t n);
+/* 1 when a's (step, timestamp, value) is strictly greater than b's (NaN compares as 0). */
+MLC_INTERNAL int mlc_metric_greater(const mlc_metric *a, const mlc_metric *b);
+/* posixpath.normpath(path) as a malloc'ed string, or NULL on ENOMEM. */
+MLC_INTERNAL char *mlc_normpath(const char *path);
 /* Updates *latest with m when (m.step, m.timestamp, m.value) is strictly greater (NaN
  * compares as 0, as MLflow does); copies m into an empty slot. 0 or -1. */
 MLC_INTERNAL int mlc_metric_update_latest(mlc_metriclist *latest, const mlc_metric *m);

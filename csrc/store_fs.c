@@ -314,64 +314,6 @@ mb_repr_str(membuf *mb, const char *s)
     mb_putn(mb, &q, 1);
 }
 
-/* posixpath.normpath(path) into a malloc'ed string, or NULL on ENOMEM. */
-static char *
-py_normpath(const char *path)
-{
-    if (*path == '\0') {
-        return strdup(".");
-    }
-    size_t len = strlen(path);
-    int initial = 0;
-    if (path[0] == '/') {
-        initial = (path[1] == '/' && path[2] != '/') ? 2 : 1;
-    }
-    char *copy = strdup(path);
-    const char **comps = malloc((len / 2 + 2) * sizeof *comps);
-    char *out = malloc(len + 3);
-    if (copy == NULL || comps == NULL || out == NULL) {
-        free(copy);
-        free(comps);
-        free(out);
-        return NULL;
-    }
-    size_t nc = 0;
-    char *save = NULL;
-    for (char *c = strtok_r(copy, "/", &save); c != NULL; c = strtok_r(NULL, "/", &save)) {
-        if (strcmp(c, ".") == 0) {
-            continue;
-        }
-        if (strcmp(c, "..") == 0) {
-            if (nc > 0 && strcmp(comps[nc - 1], "..") != 0) {
-                nc--;
-                continue;
-            }
-            if (initial) {
-                continue;
-            }
-        }
-        comps[nc++] = c;
-    }
-    size_t o = 0;
-    for (int i = 0; i < initial; i++) {
-        out[o++] = '/';
-    }
-    for (size_t i = 0; i < nc; i++) {
-        if (i > 0) {
-            out[o++] = '/';
-        }
-        size_t l = strlen(comps[i]);
-        memcpy(out + o, comps[i], l);
-        o += l;
-    }
-    if (o == 0) {
-        out[o++] = '.';
-    }
-    out[o] = '\0';
-    free(copy);
-    free(comps);
-    return out;
-}
 
 /* Rejects names that would not map to themselves as a relative path below a directory
  * (MLflow's path_not_unique): MLC_ST_INVALID with MLflow's invalid_value wording.
@@ -385,7 +327,7 @@ check_key(const char *key, const char *what, mlc_err *err)
                            "provided.",
                            what);
     }
-    char *norm = py_normpath(key);
+    char *norm = mlc_normpath(key);
     if (norm == NULL) {
         return nomem(err);
     }
@@ -3561,20 +3503,6 @@ find_model(const fs_store *st, const char *model_id, char **exp_id, char **model
     return rc;
 }
 
-/* MLflow's comparison for the max of a metric group: (step, timestamp, value), NaN as 0. */
-static int
-metric_greater(const mlc_metric *a, const mlc_metric *b)
-{
-    if (a->step != b->step) {
-        return a->step > b->step;
-    }
-    if (a->timestamp != b->timestamp) {
-        return a->timestamp > b->timestamp;
-    }
-    double va = isnan(a->value) ? 0.0 : a->value;
-    double vb = isnan(b->value) ? 0.0 : b->value;
-    return va > vb;
-}
 
 static int
 same_opt(const char *a, const char *b)
@@ -3625,7 +3553,7 @@ load_model_metrics(const char *model_dir, const char *model_id, mlc_metriclist *
                     goto exit;
                 }
             }
-            else if (metric_greater(m, &out->items[g])) {
+            else if (mlc_metric_greater(m, &out->items[g])) {
                 /* swap the new max in: move all.items[j] into the slot */
                 mlc_metric_clear(&out->items[g]);
                 out->items[g] = all.items[j];

@@ -405,9 +405,8 @@ mlc_format_double(double v, char *buf, size_t n)
     snprintf(buf, n, "%s", out);
 }
 
-/* MLflow compares (step, timestamp, value) with NaN competing as 0. */
-static int
-metric_greater(const mlc_metric *a, const mlc_metric *b)
+int
+mlc_metric_greater(const mlc_metric *a, const mlc_metric *b)
 {
     if (a->step != b->step) {
         return a->step > b->step;
@@ -428,7 +427,7 @@ mlc_metric_update_latest(mlc_metriclist *latest, const mlc_metric *m)
         if (strcmp(cur->key, m->key) != 0) {
             continue;
         }
-        if (!metric_greater(m, cur)) {
+        if (!mlc_metric_greater(m, cur)) {
             return 0;
         }
         mlc_metric copy;
@@ -440,4 +439,63 @@ mlc_metric_update_latest(mlc_metriclist *latest, const mlc_metric *m)
         return 0;
     }
     return mlc_metriclist_add(latest, m);
+}
+
+/* posixpath.normpath(path) into a malloc'ed string, or NULL on ENOMEM. */
+char *
+mlc_normpath(const char *path)
+{
+    if (*path == '\0') {
+        return strdup(".");
+    }
+    size_t len = strlen(path);
+    int initial = 0;
+    if (path[0] == '/') {
+        initial = (path[1] == '/' && path[2] != '/') ? 2 : 1;
+    }
+    char *copy = strdup(path);
+    const char **comps = malloc((len / 2 + 2) * sizeof *comps);
+    char *out = malloc(len + 3);
+    if (copy == NULL || comps == NULL || out == NULL) {
+        free(copy);
+        free(comps);
+        free(out);
+        return NULL;
+    }
+    size_t nc = 0;
+    char *save = NULL;
+    for (char *c = strtok_r(copy, "/", &save); c != NULL; c = strtok_r(NULL, "/", &save)) {
+        if (strcmp(c, ".") == 0) {
+            continue;
+        }
+        if (strcmp(c, "..") == 0) {
+            if (nc > 0 && strcmp(comps[nc - 1], "..") != 0) {
+                nc--;
+                continue;
+            }
+            if (initial) {
+                continue;
+            }
+        }
+        comps[nc++] = c;
+    }
+    size_t o = 0;
+    for (int i = 0; i < initial; i++) {
+        out[o++] = '/';
+    }
+    for (size_t i = 0; i < nc; i++) {
+        if (i > 0) {
+            out[o++] = '/';
+        }
+        size_t l = strlen(comps[i]);
+        memcpy(out + o, comps[i], l);
+        o += l;
+    }
+    if (o == 0) {
+        out[o++] = '.';
+    }
+    out[o] = '\0';
+    free(copy);
+    free(comps);
+    return out;
 }

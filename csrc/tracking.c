@@ -68,76 +68,6 @@ raise_invalid_value(mlc_state *st, const char *path, PyObject *value, const char
     return -1;
 }
 
-/* posixpath.normpath for a relative or absolute path, malloc'ed. */
-static char *
-normpath(const char *p)
-{
-    size_t n = strlen(p);
-    if (n == 0) {
-        return strdup(".");
-    }
-    int initial = p[0] == '/' ? ((n >= 2 && p[1] == '/' && (n == 2 || p[2] != '/')) ? 2 : 1)
-                              : 0;
-    char *out = malloc(n + 3);
-    const char **comps = malloc((n + 1) * sizeof *comps);
-    size_t *lens = malloc((n + 1) * sizeof *lens);
-    if (out == NULL || comps == NULL || lens == NULL) {
-        free(out);
-        free(comps);
-        free(lens);
-        return NULL;
-    }
-    size_t nc = 0;
-    const char *s = p;
-    while (*s) {
-        while (*s == '/') {
-            s++;
-        }
-        if (!*s) {
-            break;
-        }
-        const char *e = s;
-        while (*e && *e != '/') {
-            e++;
-        }
-        size_t len = (size_t)(e - s);
-        if (len == 1 && s[0] == '.') {
-            /* skip */
-        }
-        else if (len == 2 && s[0] == '.' && s[1] == '.' &&
-                 (nc > 0 && !(lens[nc - 1] == 2 && comps[nc - 1][0] == '.' &&
-                              comps[nc - 1][1] == '.'))) {
-            nc--;
-        }
-        else if (len == 2 && s[0] == '.' && s[1] == '.' && initial) {
-            /* ".." at the root stays at the root */
-        }
-        else {
-            comps[nc] = s;
-            lens[nc] = len;
-            nc++;
-        }
-        s = e;
-    }
-    size_t o = 0;
-    for (int i = 0; i < initial; i++) {
-        out[o++] = '/';
-    }
-    for (size_t i = 0; i < nc; i++) {
-        if (i > 0) {
-            out[o++] = '/';
-        }
-        memcpy(out + o, comps[i], lens[i]);
-        o += lens[i];
-    }
-    if (o == 0) {
-        out[o++] = '.';
-    }
-    out[o] = '\0';
-    free(comps);
-    free(lens);
-    return out;
-}
 
 /* 1 when every code point of s is a word character (str.isalnum or "_") or one of "/.- :". */
 static int
@@ -202,7 +132,7 @@ mlc_validate_key(mlc_state *st, const char *kind, PyObject *key, const char *pat
     if (klen > 2 && k[0] != '.' && memchr(k, '/', (size_t)klen) == NULL) {
         return 0;
     }
-    char *norm = normpath(k);
+    char *norm = mlc_normpath(k);
     if (norm == NULL) {
         PyErr_NoMemory();
         return -1;
