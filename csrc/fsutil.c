@@ -34,6 +34,11 @@ mlc_fs_join(const char *a, const char *b)
 int
 mlc_fs_makedirs(const char *path)
 {
+    /* the common case (it exists already) costs one stat, not a mkdir per component */
+    struct stat have;
+    if (stat(path, &have) == 0 && S_ISDIR(have.st_mode)) {
+        return 0;
+    }
     char *buf = strdup(path);
     if (buf == NULL) {
         errno = ENOMEM;
