@@ -80,6 +80,8 @@ enum {
     Q_PARAM_INSERT,
     Q_METRIC_INSERT,
     Q_LATEST_UPSERT,
+    Q_METRIC_BULK,
+    Q_LATEST_BULK,
     Q_MODEL_METRIC_INSERT,
     Q_METRIC_HISTORY,
     Q_OUTPUT_INSERT,
@@ -149,6 +151,13 @@ enum {
     "name, version, creation_time, last_updated_time, description, user_id, current_stage, " \
     "source, run_id, status, status_message, run_link, storage_location"
 #define MV_ALIVE "current_stage != '" STAGE_DELETED_INTERNAL "'"
+
+/* Metrics are written BULK_N rows per statement (fewer statement executions for big
+ * batches): BULK_ROWS is BULK_N "(?,?,?,?,?,?)" groups. */
+#define BULK_ROW "(?,?,?,?,?,?),"
+#define BULK_X8(x) x x x x x x x x
+#define BULK_ROWS BULK_X8(BULK_X8(BULK_ROW)) "(?,?,?,?,?,?)"
+#define BULK_N 65
 
 static const qdef qdefs[Q__COUNT] = {
     [Q_BEGIN] = {"BEGIN", WS_NONE},
@@ -248,6 +257,16 @@ static const qdef qdefs[Q__COUNT] = {
     [Q_METRIC_INSERT] = {"INSERT OR IGNORE INTO metrics (key, value, timestamp, run_uuid, step, "
                          "is_nan) VALUES (?2, ?3, ?4, ?1, ?5, ?6)",
                          WS_NONE},
+    [Q_METRIC_BULK] = {"INSERT OR IGNORE INTO metrics (key, value, timestamp, run_uuid, step, "
+                       "is_nan) VALUES " BULK_ROWS,
+                       WS_NONE},
+    [Q_LATEST_BULK] = {"INSERT INTO latest_metrics (key, value, timestamp, step, is_nan, "
+                       "run_uuid) VALUES " BULK_ROWS " ON CONFLICT (key, run_uuid) DO UPDATE SET "
+                       "value = excluded.value, timestamp = excluded.timestamp, step = "
+                       "excluded.step, is_nan = excluded.is_nan WHERE (excluded.step, "
+                       "excluded.timestamp, excluded.value) > (latest_metrics.step, "
+                       "latest_metrics.timestamp, latest_metrics.value)",
+                       WS_NONE},
     [Q_LATEST_UPSERT] = {"INSERT INTO latest_metrics (key, value, timestamp, step, is_nan, "
                          "run_uuid) VALUES (?2, ?3, ?4, ?5, ?6, ?1) ON CONFLICT (key, run_uuid) "
                          "DO UPDATE SET value = excluded.value, timestamp = excluded.timestamp, "
@@ -2083,6 +2102,46 @@ log_metric(sql_store *s, const char *run_id, int64_t exp_id, const mlc_metric *m
     return 0;
 }
 
+/* BULK_N metrics without a model in two statements: the rows (identical ones silently
+ * skipped) and the latest values (an upsert per row in order; re-applying a value that is
+ * already stored changes nothing, since only a strictly greater one replaces the latest). */
+static int
+log_metrics_bulk(sql_store *s, const char *run_id, const mlc_metric *m, mlc_err *err)
+{
+    sqlite3_stmt *st = q(s, Q_METRIC_BULK, err);
+    if (st == NULL) {
+        return -1;
+    }
+    for (int r = 0; r < BULK_N; r++) {
+        int is_nan, b = r * 6;
+        double v = sanitize_metric(m[r].value, &is_nan);
+        bind_text(st, b + 1, m[r].key);
+        sqlite3_bind_double(st, b + 2, v);
+        sqlite3_bind_int64(st, b + 3, m[r].timestamp);
+        bind_text(st, b + 4, run_id);
+        sqlite3_bind_int64(st, b + 5, m[r].step);
+        sqlite3_bind_int(st, b + 6, is_nan);
+    }
+    if (run_done(s, st, "logging metrics", err) < 0) {
+        return -1;
+    }
+    st = q(s, Q_LATEST_BULK, err);
+    if (st == NULL) {
+        return -1;
+    }
+    for (int r = 0; r < BULK_N; r++) {
+        int is_nan, b = r * 6;
+        double v = sanitize_metric(m[r].value, &is_nan);
+        bind_text(st, b + 1, m[r].key);
+        sqlite3_bind_double(st, b + 2, v);
+        sqlite3_bind_int64(st, b + 3, m[r].timestamp);
+        sqlite3_bind_int64(st, b + 4, m[r].step);
+        sqlite3_bind_int(st, b + 5, is_nan);
+        bind_text(st, b + 6, run_id);
+    }
+    return run_done(s, st, "updating the latest metrics", err);
+}
+
 static int
 log_batch_tx(sql_store *s, const char *run_id, const mlc_metric *metrics, size_t nm,
              const mlc_kv *params, size_t np, const mlc_kv *tags, size_t nt, mlc_err *err)
@@ -2098,9 +2157,23 @@ log_batch_tx(sql_store *s, const char *run_id, const mlc_metric *metrics, size_t
         if (metrics[i].key == NULL) {
             return mlc_err_set(err, MLC_ST_INVALID, 0, "Metric key must not be None");
         }
+    }
+    for (size_t i = 0; i < nm;) {
+        size_t run = 0;
+        while (run < BULK_N && i + run < nm && metrics[i + run].model_id == NULL) {
+            run++;
+        }
+        if (run == BULK_N) {
+            if (log_metrics_bulk(s, run_id, &metrics[i], err) < 0) {
+                return -1;
+            }
+            i += BULK_N;
+            continue;
+        }
         if (log_metric(s, run_id, exp_id, &metrics[i], err) < 0) {
             return -1;
         }
+        i++;
     }
     for (size_t i = 0; i < nt; i++) {
         if (tags[i].key == NULL) {
