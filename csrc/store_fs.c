@@ -1296,7 +1296,7 @@ make_parents(const char *path, mlc_err *err)
 
 /* Writes data to path atomically: a temp file ".mlc-tmp-<hex>" created in tmpdir (a
  * directory of the same entity, on the same file system, where MLflow's readers never look
- * for files), fsync'ed, then renamed over path. Creates path's parent directories. The
+ * for files), then renamed over path. Creates path's parent directories. The
  * temp file gets the mode a plain open() gives (0666 & ~umask). 0 or -1 with err. */
 static int
 put_file(const char *tmpdir, const char *path, const char *data, size_t len, mlc_err *err)
@@ -1327,7 +1327,9 @@ put_file(const char *tmpdir, const char *path, const char *data, size_t len, mlc
         io_err(err, EEXIST, "create", tmp);
         goto exit;
     }
-    if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+    /* no fsync: the rename makes the file appear whole or not at all for every reader and
+     * across a crash of this process (MLflow writes these files in place, without one) */
+    if (write_all(fd, data, len) < 0) {
         io_err(err, errno, "write", tmp);
         close(fd);
         unlink(tmp);
