@@ -1769,25 +1769,43 @@ FLUENT(get_run)
     return h == NULL ? NULL : get_run_impl(st, h, a[0], 0);
 }
 
-/* Appends MLflow's fixed help text to INVALID_PARAMETER_VALUE errors of a single log_param?
- * No: mlflow_c fixes contract quirk Q28 and keeps the store's message as it is. */
+/* Logs to run_id, or to this thread's active run (started when there is none, as MLflow's
+ * _get_or_start_run), through the current store. Single-item calls (single = 1) keep MLflow's
+ * paths in messages and, for log_param, the store's message as it is: mlflow_c does not append
+ * MLflow's help text about repeated params to every error (contract quirk Q28). */
+static int
+fluent_log(mlc_state *st, PyObject *run_id, PyObject *metrics, PyObject *ts, PyObject *step,
+           PyObject *model_id, PyObject *params, PyObject *tags, int single)
+{
+    PyObject *rid = run_id_or_active(st, run_id);
+    mlc_handle *h = rid ? mlc_store_for(st, NULL) : NULL;
+    int rc = h == NULL ? -1
+                       : log_dicts(st, h, rid, metrics, ts, step, model_id, params, tags, single);
+    Py_XDECREF(rid);
+    return rc;
+}
+
+/* Returns a new {key: value}. */
+static PyObject *
+one_item(PyObject *key, PyObject *value)
+{
+    PyObject *d = PyDict_New();
+    if (d != NULL && PyDict_SetItem(d, key, value) < 0) {
+        Py_CLEAR(d);
+    }
+    return d;
+}
 
 FLUENT(log_param)
 {
     static const char *const names[] = {"key", "value", "synchronous", NULL};
     PyObject *a[3];
     PARSE("log_param", names, 3, 2, a);
-    mlc_state *st = mlc_state_from_module(m);
-    PyObject *d = PyDict_New();
-    if (d == NULL || PyDict_SetItem(d, a[0], a[1]) < 0) {
-        Py_XDECREF(d);
-        return NULL;
-    }
-    PyObject *rid = run_id_or_active(st, NULL);
-    mlc_handle *h = rid ? mlc_store_for(st, NULL) : NULL;
-    int rc = h == NULL ? -1 : log_dicts(st, h, rid, NULL, NULL, NULL, NULL, d, NULL, 1);
-    Py_XDECREF(rid);
-    Py_DECREF(d);
+    PyObject *d = one_item(a[0], a[1]);
+    int rc = d == NULL ? -1
+                       : fluent_log(mlc_state_from_module(m), NULL, NULL, NULL, NULL, NULL, d,
+                                    NULL, 1);
+    Py_XDECREF(d);
     return rc < 0 ? NULL : Py_NewRef(a[1]);
 }
 
@@ -1796,12 +1814,7 @@ FLUENT(log_params)
     static const char *const names[] = {"params", "synchronous", "run_id", NULL};
     PyObject *a[3];
     PARSE("log_params", names, 3, 1, a);
-    mlc_state *st = mlc_state_from_module(m);
-    PyObject *rid = run_id_or_active(st, a[2]);
-    mlc_handle *h = rid ? mlc_store_for(st, NULL) : NULL;
-    int rc = h == NULL ? -1 : log_dicts(st, h, rid, NULL, NULL, NULL, NULL, a[0], NULL, 0);
-    Py_XDECREF(rid);
-    if (rc < 0) {
+    if (fluent_log(mlc_state_from_module(m), a[2], NULL, NULL, NULL, NULL, a[0], NULL, 0) < 0) {
         return NULL;
     }
     Py_RETURN_NONE;
@@ -1813,17 +1826,11 @@ FLUENT(log_metric)
                                         "run_id", "model_id", "dataset", NULL};
     PyObject *a[8];
     PARSE("log_metric", names, 8, 2, a);
-    mlc_state *st = mlc_state_from_module(m);
-    PyObject *d = PyDict_New();
-    if (d == NULL || PyDict_SetItem(d, a[0], a[1]) < 0) {
-        Py_XDECREF(d);
-        return NULL;
-    }
-    PyObject *rid = run_id_or_active(st, a[5]);
-    mlc_handle *h = rid ? mlc_store_for(st, NULL) : NULL;
-    int rc = h == NULL ? -1 : log_dicts(st, h, rid, d, a[4], a[2], a[6], NULL, NULL, 1);
-    Py_XDECREF(rid);
-    Py_DECREF(d);
+    PyObject *d = one_item(a[0], a[1]);
+    int rc = d == NULL ? -1
+                       : fluent_log(mlc_state_from_module(m), a[5], d, a[4], a[2], a[6], NULL,
+                                    NULL, 1);
+    Py_XDECREF(d);
     if (rc < 0) {
         return NULL;
     }
@@ -1836,12 +1843,7 @@ FLUENT(log_metrics)
                                         "timestamp", "model_id", "dataset", NULL};
     PyObject *a[7];
     PARSE("log_metrics", names, 7, 1, a);
-    mlc_state *st = mlc_state_from_module(m);
-    PyObject *rid = run_id_or_active(st, a[3]);
-    mlc_handle *h = rid ? mlc_store_for(st, NULL) : NULL;
-    int rc = h == NULL ? -1 : log_dicts(st, h, rid, a[0], a[4], a[1], a[5], NULL, NULL, 0);
-    Py_XDECREF(rid);
-    if (rc < 0) {
+    if (fluent_log(mlc_state_from_module(m), a[3], a[0], a[4], a[1], a[5], NULL, NULL, 0) < 0) {
         return NULL;
     }
     Py_RETURN_NONE;
@@ -1852,17 +1854,11 @@ FLUENT(set_tag)
     static const char *const names[] = {"key", "value", "synchronous", NULL};
     PyObject *a[3];
     PARSE("set_tag", names, 3, 2, a);
-    mlc_state *st = mlc_state_from_module(m);
-    PyObject *d = PyDict_New();
-    if (d == NULL || PyDict_SetItem(d, a[0], a[1]) < 0) {
-        Py_XDECREF(d);
-        return NULL;
-    }
-    PyObject *rid = run_id_or_active(st, NULL);
-    mlc_handle *h = rid ? mlc_store_for(st, NULL) : NULL;
-    int rc = h == NULL ? -1 : log_dicts(st, h, rid, NULL, NULL, NULL, NULL, NULL, d, 1);
-    Py_XDECREF(rid);
-    Py_DECREF(d);
+    PyObject *d = one_item(a[0], a[1]);
+    int rc = d == NULL ? -1
+                       : fluent_log(mlc_state_from_module(m), NULL, NULL, NULL, NULL, NULL, NULL,
+                                    d, 1);
+    Py_XDECREF(d);
     if (rc < 0) {
         return NULL;
     }
@@ -1874,12 +1870,7 @@ FLUENT(set_tags)
     static const char *const names[] = {"tags", "synchronous", NULL};
     PyObject *a[2];
     PARSE("set_tags", names, 2, 1, a);
-    mlc_state *st = mlc_state_from_module(m);
-    PyObject *rid = run_id_or_active(st, NULL);
-    mlc_handle *h = rid ? mlc_store_for(st, NULL) : NULL;
-    int rc = h == NULL ? -1 : log_dicts(st, h, rid, NULL, NULL, NULL, NULL, NULL, a[0], 0);
-    Py_XDECREF(rid);
-    if (rc < 0) {
+    if (fluent_log(mlc_state_from_module(m), NULL, NULL, NULL, NULL, NULL, NULL, a[0], 0) < 0) {
         return NULL;
     }
     Py_RETURN_NONE;
@@ -2312,9 +2303,8 @@ CLIENT_METHOD(log_param)
 CLIENT_BODY(log_param, n_log_param, 4, 3, 4)
 {
     (void)self;
-    PyObject *d = PyDict_New();
-    if (d == NULL || PyDict_SetItem(d, a[1], a[2]) < 0) {
-        Py_XDECREF(d);
+    PyObject *d = one_item(a[1], a[2]);
+    if (d == NULL) {
         return NULL;
     }
     int rc = log_dicts(st, h, a[0], NULL, NULL, NULL, NULL, d, NULL, 1);
@@ -2329,9 +2319,8 @@ CLIENT_METHOD(log_metric)
 CLIENT_BODY(log_metric, n_log_metric, 9, 3, 9)
 {
     (void)self;
-    PyObject *d = PyDict_New();
-    if (d == NULL || PyDict_SetItem(d, a[1], a[2]) < 0) {
-        Py_XDECREF(d);
+    PyObject *d = one_item(a[1], a[2]);
+    if (d == NULL) {
         return NULL;
     }
     int rc = log_dicts(st, h, a[0], d, a[3], a[4], a[8], NULL, NULL, 1);
@@ -2359,9 +2348,8 @@ CLIENT_METHOD(set_tag)
 CLIENT_BODY(set_tag, n_set_tag, 4, 3, 4)
 {
     (void)self;
-    PyObject *d = PyDict_New();
-    if (d == NULL || PyDict_SetItem(d, a[1], a[2]) < 0) {
-        Py_XDECREF(d);
+    PyObject *d = one_item(a[1], a[2]);
+    if (d == NULL) {
         return NULL;
     }
     int rc = log_dicts(st, h, a[0], NULL, NULL, NULL, NULL, NULL, d, 1);
