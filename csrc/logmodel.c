@@ -413,6 +413,10 @@ exit:
     return info;
 }
 
+_Static_assert(LA_COUNT == LOG_MODEL_NARGS && LA_MODEL == LOG_MODEL_ARG_MODEL &&
+                   LA_REGISTERED == LOG_MODEL_ARG_REGISTERED && LA_NAME == LOG_MODEL_ARG_NAME,
+               "tracking.h's log_model argument indexes");
+
 PyObject *
 mlc_log_model(MLC_FASTCALL_ARGS)
 {
@@ -421,7 +425,19 @@ mlc_log_model(MLC_FASTCALL_ARGS)
         return NULL;
     }
     mlc_state *st = mlc_state_from_module(m);
-    PyObject *result = NULL, *keep = PyList_New(0), *name = NULL, *run_id = NULL, *exp = NULL;
+    mlc_handle *h = mlc_store_for(st, NULL);
+    PyObject *run_id = h == NULL ? NULL : mlc_active_run_id(st);
+    PyObject *r = run_id == NULL ? NULL : mlc_log_model_impl(m, h, run_id, a, extra);
+    Py_XDECREF(run_id);
+    Py_XDECREF(extra);
+    return r;
+}
+
+PyObject *
+mlc_log_model_impl(PyObject *m, mlc_handle *h, PyObject *run_id, PyObject **a, PyObject *extra)
+{
+    mlc_state *st = mlc_state_from_module(m);
+    PyObject *result = NULL, *keep = PyList_New(0), *name = NULL, *exp = NULL;
     PyObject *params = NULL, *tags = NULL, *model = NULL, *version = NULL, *path = NULL;
     mlc_logged_model lm = {0};
     mlc_run run = {0};
@@ -454,14 +470,6 @@ mlc_log_model(MLC_FASTCALL_ARGS)
         if (step == -1 && PyErr_Occurred()) {
             goto exit;
         }
-    }
-    mlc_handle *h = mlc_store_for(st, NULL);
-    if (h == NULL) {
-        goto exit;
-    }
-    run_id = mlc_active_run_id(st);
-    if (run_id == NULL) {
-        goto exit;
     }
     if (run_id != Py_None) {
         const char *rid = PyUnicode_AsUTF8(run_id);
@@ -609,10 +617,8 @@ exit:
     mlc_run_clear(&run);
     mlc_kvlist_clear(&pkv);
     mlc_kvlist_clear(&tkv);
-    Py_XDECREF(extra);
     Py_XDECREF(keep);
     Py_XDECREF(name);
-    Py_XDECREF(run_id);
     Py_XDECREF(exp);
     Py_XDECREF(params);
     Py_XDECREF(tags);

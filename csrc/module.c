@@ -3,6 +3,7 @@
 #define MLC_MODULE_C
 #include "state.h"
 
+#include "autolog.h"
 #include "enforce.h"
 #include "entities.h"
 #include "errors.h"
@@ -54,6 +55,7 @@ static PyMethodDef mlc_methods[] = {
      "Serialise obj like yaml.safe_dump(obj, default_flow_style=False)."},
     MLC_MODEL_METHODS
     MLC_INFER_METHODS
+    MLC_AUTOLOG_METHODS
     {"_enforce_schema", (PyCFunction)(void (*)(void))mlc_enforce_schema_py,
      METH_FASTCALL | METH_KEYWORDS,
      "_enforce_schema(data, schema)\n--\n\nMake data conform to a Schema (MLflow's rules)."},
@@ -104,7 +106,8 @@ mlc_exec(PyObject *m)
     if (mlc_model_init(m, st) < 0) {
         return -1;
     }
-    if (mlc_entities_init(m, st) < 0 || mlc_tracking_init(m, st) < 0) {
+    if (mlc_entities_init(m, st) < 0 || mlc_tracking_init(m, st) < 0 ||
+        mlc_autolog_init(m, st) < 0) {
         return -1;
     }
     if (PyModule_AddStringConstant(m, "MLFLOW_VERSION", MLC_MLFLOW_VERSION) < 0) {

@@ -2,6 +2,7 @@
  * files, code/, extra_files/, input example), built in a private sibling directory and renamed
  * into place so it appears complete or not at all. Env rules live in env.c, YAML in yaml_*.c. */
 #include "mlc.h"
+#include "autolog.h"
 
 #include "args.h"
 #include "enforce.h"
@@ -568,6 +569,45 @@ done:
 
 /* ---------------------------------------------------------------- pickling */
 
+/* Autolog's large-model warning (MLflow's text, with the hint fixed for `name`): the data
+ * file is at least mlflow_c.statsmodels._model_size_threshold_for_emitting_warning bytes
+ * (100 MB unless a test lowers it). 0 or -1. */
+static int
+large_model_warning(mlc_state *st, const char *data_path)
+{
+    long long threshold = 100LL * 1024 * 1024;
+    PyObject *mods = PySys_GetObject("modules"); /* borrowed */
+    PyObject *mod = NULL, *v = NULL;
+    if (mods != NULL && PyDict_GetItemStringRef(mods, "mlflow_c.statsmodels", &mod) < 0) {
+        return -1;
+    }
+    if (mod != NULL &&
+        PyObject_GetOptionalAttrString(mod, "_model_size_threshold_for_emitting_warning", &v) <
+            0) {
+        Py_DECREF(mod);
+        return -1;
+    }
+    Py_XDECREF(mod);
+    if (v != NULL) {
+        threshold = PyLong_AsLongLong(v);
+        Py_DECREF(v);
+        if (threshold == -1 && PyErr_Occurred()) {
+            return -1;
+        }
+    }
+    struct stat sb;
+    if (stat(data_path, &sb) < 0 || (long long)sb.st_size < threshold) {
+        return 0;
+    }
+    return mlc_log_warning(st,
+                           "The fitted model is larger than %lld MB, saving it as artifacts is "
+                           "time consuming.\nTo reduce model size, use "
+                           "`mlflow.statsmodels.autolog(log_models=False)` and manually log model "
+                           "by `mlflow.statsmodels.log_model(model, remove_data=True, "
+                           "name=\"model\")`",
+                           threshold / (1024 * 1024));
+}
+
 /* Writes the pickled results to data_path. With remove_data the caller's object is left
  * intact: a copy is made (through pickle) and the copy's data removed. 0 or -1. */
 static int
@@ -845,6 +885,9 @@ mlc_save_model(PyObject *m, PyObject *const *args, Py_ssize_t nargs, PyObject *k
         goto done;
     }
     if (write_data_file(st, results, data_path, path, remove_data) < 0) {
+        goto done;
+    }
+    if (!remove_data && mlc_autolog_saving() && large_model_warning(st, data_path) < 0) {
         goto done;
     }
     if (has_code && copy_into(st, a[SA_CODE], tmp, "code", "code path", NULL) < 0) {

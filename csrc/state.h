@@ -62,6 +62,19 @@
     X(registry_uri)              /* str set by set_registry_uri, or NULL */              \
     X(active_experiment_id)      /* str set by set_experiment, or NULL */                \
     X(git_tags)                  /* dict: git context tags of sys.argv[0] (lazy) */     \
+    /* autolog (autolog.c) */                                                             \
+    X(FitWrapperType)            /* heap type of the wrappers put in place of fit (exec) */ \
+    X(al_patches)                /* list of (class, original fit) patched now (exec) */  \
+    X(al_model_cls)              /* statsmodels.base.model.Model while patched */        \
+    X(al_hook)                   /* the classmethod set as Model.__init_subclass__ */    \
+    X(al_registered_name)        /* autolog(registered_model_name=...) or NULL */        \
+    X(al_extra_tags)             /* dict: tags for runs autolog creates (exec) */        \
+    X(al_ResultsWrapper)         /* statsmodels.base.wrapper.ResultsWrapper (lazy) */    \
+    X(al_worker)                 /* the writer's threading.Thread (lazy) */              \
+    X(al_signature)              /* inspect.signature (lazy) */                          \
+    X(al_param_empty)            /* inspect.Parameter.empty (lazy) */                    \
+    X(al_Number)                 /* numbers.Number (lazy) */                             \
+    X(str_fit)                   /* "fit" */                                             \
     /* interned strings (exec) */                                                        \
     X(str_save)                  /* "save" */                                            \
     X(str_predict)               /* "predict" */                                         \
@@ -98,6 +111,8 @@ typedef struct mlc_state {
     MLC_STATE_OBJECTS(MLC_STATE_FIELD)
 #undef MLC_STATE_FIELD
     int numpy_ready; /* 1 once the NumPy C API table is imported */
+    /* autolog configuration (the last autolog() call) */
+    int al_enabled, al_log_models, al_exclusive, al_silent, al_async;
 } mlc_state;
 
 extern PyModuleDef mlc_module_def;

@@ -199,6 +199,16 @@ handle_open(mlc_state *st, int kind_sql, const char *loc, const char *root, cons
 mlc_handle *
 mlc_store_for(mlc_state *st, PyObject *uri_in)
 {
+    /* every reader and writer sees the runs autolog has queued so far */
+    if (mlc_autolog_flush(st) < 0) {
+        return NULL;
+    }
+    return mlc_store_open(st, uri_in);
+}
+
+mlc_handle *
+mlc_store_open(mlc_state *st, PyObject *uri_in)
+{
     PyObject *uri = mlc_is_none(uri_in) ? mlc_tracking_uri(st) : mlc_args_path(uri_in);
     if (uri == NULL) {
         return NULL;

@@ -243,12 +243,14 @@ typedef struct mlc_store_ops {
                               const char *value, mlc_err *err);
 
     /* -- runs */
-    /* Creates a RUNNING run with a fresh uuid4 hex id in an active experiment, with
+    /* Creates a RUNNING run with id run_id (32 lowercase hex characters; NULL = a fresh uuid4
+     * hex id) in an active experiment, with
      * run_name (never NULL: the caller generates one), the given tags (the caller includes
      * mlflow.runName, mlflow.user, ...), user_id and start_time. Fills *out as get_run would.
      * Unknown experiment: as get_experiment. Deleted experiment: MLC_ST_INVALID
      *   "Could not create run under non-active experiment with ID <id>." */
-    int (*create_run)(mlc_store *s, const char *experiment_id, const char *user_id,
+    int (*create_run)(mlc_store *s, const char *run_id, const char *experiment_id,
+                      const char *user_id,
                       int64_t start_time, const char *run_name, const mlc_kvlist *tags,
                       mlc_run *out, mlc_err *err);
     /* Unknown run: MLC_ST_NOT_FOUND "Run with id=<id> not found" (sql) / "Run '<id>' not

@@ -2693,7 +2693,8 @@ exit:
 }
 
 static int
-fs_create_run(mlc_store *s, const char *experiment_id, const char *user_id, int64_t start_time,
+fs_create_run(mlc_store *s, const char *given_id, const char *experiment_id,
+              const char *user_id, int64_t start_time,
               const char *run_name, const mlc_kvlist *tags, mlc_run *out, mlc_err *err)
 {
     fs_store *st = FS(s);
@@ -2731,7 +2732,13 @@ fs_create_run(mlc_store *s, const char *experiment_id, const char *user_id, int6
         }
     }
     for (int attempt = 0; attempt < 8 && !made; attempt++) {
-        if (mlc_uuid4_hex(hex) < 0) {
+        if (given_id != NULL) {
+            if (attempt > 0) {
+                break;
+            }
+            snprintf(hex, sizeof hex, "%s", given_id);
+        }
+        else if (mlc_uuid4_hex(hex) < 0) {
             io_err(err, errno, "get random bytes for", exp_dir);
             goto exit;
         }

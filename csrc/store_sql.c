@@ -1716,8 +1716,9 @@ rename_run(sql_store *s, const char *run_id, const char *name, mlc_err *err)
 }
 
 static int
-create_run_tx(sql_store *s, int64_t exp_id, const char *user_id, int64_t start_time,
-              const char *run_name, const mlc_kvlist *tags, mlc_run *out, mlc_err *err)
+create_run_tx(sql_store *s, const char *given_id, int64_t exp_id, const char *user_id,
+              int64_t start_time, const char *run_name, const mlc_kvlist *tags, mlc_run *out,
+              mlc_err *err)
 {
     mlc_experiment e = {0};
     char *artifact_uri = NULL;
@@ -1743,7 +1744,10 @@ create_run_tx(sql_store *s, int64_t exp_id, const char *user_id, int64_t start_t
         run_name = tag_name;
     }
     char run_id[33];
-    if (mlc_uuid4_hex(run_id) < 0) {
+    if (given_id != NULL) {
+        snprintf(run_id, sizeof run_id, "%s", given_id);
+    }
+    else if (mlc_uuid4_hex(run_id) < 0) {
         rc = mlc_err_set(err, MLC_ST_IO, errno, "could not generate a run id: %s",
                          strerror(errno));
         goto done;
@@ -1803,7 +1807,8 @@ done:
 }
 
 static int
-sql_create_run(mlc_store *base, const char *experiment_id, const char *user_id,
+sql_create_run(mlc_store *base, const char *given_id, const char *experiment_id,
+               const char *user_id,
                int64_t start_time, const char *run_name, const mlc_kvlist *tags, mlc_run *out,
                mlc_err *err)
 {
@@ -1815,7 +1820,7 @@ sql_create_run(mlc_store *base, const char *experiment_id, const char *user_id,
     if (tx_begin(s, 1, err) < 0) {
         return -1;
     }
-    int rc = create_run_tx(s, id, user_id, start_time, run_name, tags, out, err);
+    int rc = create_run_tx(s, given_id, id, user_id, start_time, run_name, tags, out, err);
     return tx_end(s, rc, err);
 }
 

@@ -286,7 +286,10 @@ mlc_active_run_id(mlc_state *st)
     }
     Py_ssize_t n = PyList_GET_SIZE(stack);
     if (n == 0) {
-        Py_RETURN_NONE;
+        /* inside an autologged fit that created its run, code run by the fit logs to that run
+         * (as with MLflow, whose autolog run is on the stack during the fit) */
+        PyObject *pending = mlc_autolog_pending_run();
+        return Py_NewRef(pending != NULL ? pending : Py_None);
     }
     PyObject *id = mlc_entity_run_id(st, PyList_GET_ITEM(stack, n - 1));
     return id == NULL ? NULL : Py_NewRef(id);
@@ -599,8 +602,8 @@ get_run_impl(mlc_state *st, mlc_handle *h, PyObject *run_id, int active)
 /* Creates a run. tags: a dict (str values) that already holds every tag to write; run_name
  * may be NULL/None. Returns a new Run (ActiveRun when active). */
 static PyObject *
-create_run_impl(mlc_state *st, mlc_handle *h, PyObject *experiment_id, int64_t start_time,
-                PyObject *tags, PyObject *run_name, int active)
+create_run_impl(mlc_state *st, mlc_handle *h, PyObject *experiment_id, const char *given_id,
+                int64_t start_time, PyObject *tags, PyObject *run_name, int active)
 {
     PyObject *keep = PyList_New(0), *out = NULL, *name = NULL, *exp = NULL;
     mlc_kvlist kv = {0};
@@ -650,7 +653,8 @@ create_run_impl(mlc_state *st, mlc_handle *h, PyObject *experiment_id, int64_t s
     mlc_err err = {0};
     int rc;
     MLC_STORE_CALL(h, rc,
-                   h->store->ops->create_run(h->store, e, user ? user : "unknown", start_time,
+                   h->store->ops->create_run(h->store, given_id, e, user ? user : "unknown",
+                                             start_time,
                                              nm, &kv, &r, &err));
     if (rc < 0) {
         mlc_store_raise(st, &err);
@@ -1381,7 +1385,7 @@ start_run_impl(mlc_state *st, PyObject *run_id, PyObject *experiment_id, PyObjec
         if (resolved == NULL) {
             goto exit;
         }
-        run = create_run_impl(st, h, exp, mlc_now_ms(), resolved, run_name, 1);
+        run = create_run_impl(st, h, exp, NULL, mlc_now_ms(), resolved, run_name, 1);
     }
     if (run != NULL && PyList_Append(stack, run) < 0) {
         Py_CLEAR(run);
@@ -1447,6 +1451,58 @@ mlc_tracking_exit_run(mlc_state *st, PyObject *run_id, int failed)
         }
     }
     return 0;
+}
+
+/* =================================================================== for autolog.c */
+
+PyObject *
+mlc_tracking_create_run(mlc_state *st, mlc_handle *h, PyObject *experiment_id,
+                        const char *run_id, int64_t start_time, PyObject *tags)
+{
+    PyObject *resolved = mlc_context_tags(st, tags);
+    PyObject *run = resolved == NULL ? NULL
+                                     : create_run_impl(st, h, experiment_id, run_id, start_time,
+                                                       resolved, NULL, 0);
+    Py_XDECREF(resolved);
+    return run;
+}
+
+int
+mlc_tracking_update_run(mlc_state *st, mlc_handle *h, PyObject *run_id, const char *status,
+                        int64_t end_time)
+{
+    return update_run_impl(st, h, run_id, status, end_time, NULL);
+}
+
+int
+mlc_tracking_log(mlc_state *st, mlc_handle *h, PyObject *run_id, PyObject *metrics,
+                 PyObject *model_id, PyObject *params)
+{
+    return log_dicts(st, h, run_id, metrics, NULL, NULL, model_id, params, NULL, 0);
+}
+
+PyObject *
+mlc_tracking_get_run(mlc_state *st, mlc_handle *h, PyObject *run_id)
+{
+    return get_run_impl(st, h, run_id, 0);
+}
+
+static PyObject *artifact_op(mlc_state *st, mlc_handle *h, PyObject *run_id, int kind,
+                             PyObject *a0, PyObject *a1);
+
+int
+mlc_tracking_log_text(mlc_state *st, mlc_handle *h, PyObject *run_id, PyObject *text,
+                      PyObject *artifact_file)
+{
+    PyObject *r = artifact_op(st, h, run_id, 2, text, artifact_file);
+    Py_XDECREF(r);
+    return r == NULL ? -1 : 0;
+}
+
+int
+mlc_tracking_set_last_run(mlc_state *st, PyObject *run_id)
+{
+    return tl_set(st, "last_run", run_id);
 }
 
 /* =================================================================== fluent functions */
@@ -2215,7 +2271,7 @@ CLIENT_BODY(create_run, n_create_run, 4, 1, 4)
     if (tags == NULL) {
         return NULL;
     }
-    PyObject *r = create_run_impl(st, h, a[0], start, tags, a[3], 0);
+    PyObject *r = create_run_impl(st, h, a[0], NULL, start, tags, a[3], 0);
     Py_DECREF(tags);
     return r;
 }

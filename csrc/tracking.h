@@ -9,6 +9,7 @@
 #include "mlc.h"
 #include "state.h"
 #include "store.h"
+#include "autolog.h"
 
 /* ---- store.c: store handles */
 typedef struct mlc_handle {
@@ -35,6 +36,8 @@ MLC_INTERNAL PyObject *mlc_tracking_uri(mlc_state *st);
 /* Returns the handle for uri (NULL or None = the current tracking URI), opening and caching it
  * on first use. Borrowed (handles live as long as the process). NULL with an exception. */
 MLC_INTERNAL mlc_handle *mlc_store_for(mlc_state *st, PyObject *uri);
+/* The same without first waiting for queued autolog writes (autolog.c's own lookups). */
+MLC_INTERNAL mlc_handle *mlc_store_open(mlc_state *st, PyObject *uri);
 /* Raises the MlflowException that err describes. Returns -1. */
 MLC_INTERNAL int mlc_store_raise(mlc_state *st, const mlc_err *err);
 
@@ -99,12 +102,39 @@ MLC_INTERNAL int mlc_tracking_init(PyObject *m, mlc_state *st);
 MLC_INTERNAL int mlc_validate_key(mlc_state *st, const char *kind, PyObject *key,
                                   const char *path);
 
+/* ---- tracking.c: what autolog.c writes through (all raise MlflowException on failure) */
+/* Creates a run (not made active) with run_id (NULL = fresh), the context tags merged under
+ * `tags` (a dict). Returns a new Run. */
+MLC_INTERNAL PyObject *mlc_tracking_create_run(mlc_state *st, mlc_handle *h,
+                                               PyObject *experiment_id, const char *run_id,
+                                               int64_t start_time, PyObject *tags);
+MLC_INTERNAL int mlc_tracking_update_run(mlc_state *st, mlc_handle *h, PyObject *run_id,
+                                         const char *status, int64_t end_time);
+/* log_metrics(metrics, model_id=...) + log_params(params) to run_id (either may be NULL). */
+MLC_INTERNAL int mlc_tracking_log(mlc_state *st, mlc_handle *h, PyObject *run_id,
+                                  PyObject *metrics, PyObject *model_id, PyObject *params);
+/* Returns a new Run. */
+MLC_INTERNAL PyObject *mlc_tracking_get_run(mlc_state *st, mlc_handle *h, PyObject *run_id);
+MLC_INTERNAL int mlc_tracking_log_text(mlc_state *st, mlc_handle *h, PyObject *run_id,
+                                       PyObject *text, PyObject *artifact_file);
+/* Sets this thread's last_active_run id. */
+MLC_INTERNAL int mlc_tracking_set_last_run(mlc_state *st, PyObject *run_id);
+
 /* ---- logmodel.c */
 /* Resolves runs:/ and models:/ URIs to a new str: a local directory holding the model (the
  * logged model's or run's artifact directory, used in place). Other URIs are returned as they
  * are (new reference). NULL with an exception. */
 MLC_INTERNAL PyObject *mlc_resolve_model_uri(mlc_state *st, PyObject *model_uri);
 MLC_INTERNAL PyObject *mlc_log_model(MLC_FASTCALL_ARGS);
+/* log_model's body: a[] holds the LOG_MODEL_NARGS arguments in log_model's order (NULL or
+ * None = default), extra the save_model keywords it passes on (may be NULL). Logs through h
+ * into run_id (None: no run). Returns a new ModelInfo. */
+#define LOG_MODEL_NARGS 18
+#define LOG_MODEL_ARG_MODEL 0
+#define LOG_MODEL_ARG_REGISTERED 4
+#define LOG_MODEL_ARG_NAME 12
+MLC_INTERNAL PyObject *mlc_log_model_impl(PyObject *m, mlc_handle *h, PyObject *run_id,
+                                          PyObject **a, PyObject *extra);
 MLC_INTERNAL PyObject *mlc_register_model(MLC_FASTCALL_ARGS);
 MLC_INTERNAL PyObject *mlc_last_logged_model(PyObject *m, PyObject *unused);
 /* Registers models:/<id> (or another source) as a new version of `name`, creating the

@@ -11,6 +11,7 @@ from mlflow_c._core import (
     create_experiment,
     delete_tag,
     end_run,
+    flush_async_logging,
     get_artifact_uri,
     get_experiment,
     get_experiment_by_name,
@@ -47,6 +48,7 @@ __all__ = [
     "create_experiment",
     "delete_tag",
     "end_run",
+    "flush_async_logging",
     "get_artifact_uri",
     "get_experiment",
     "get_experiment_by_name",
@@ -76,8 +78,10 @@ __all__ = [
 
 
 def _end_run_at_exit():
-    # MLflow ends a run left open when the interpreter exits (status FINISHED).
+    # What autolog still has queued is written first (end_run waits for it too); then the run
+    # left open is ended FINISHED, as MLflow does when the interpreter exits.
     try:
+        flush_async_logging()
         end_run()
     except Exception:
         pass
