@@ -39,13 +39,13 @@
 static _Thread_local int tl_depth;
 static _Thread_local int tl_writer;   /* this thread is the writer: never waits for itself */
 static _Thread_local int tl_saving;   /* autolog's log_model is running on this thread */
-static _Thread_local PyObject *tl_pending_run; /* borrowed from the fit record during a fit */
-
-PyObject *
-mlc_autolog_pending_run(void)
-{
-    return tl_pending_run;
-}
+typedef struct al_fit al_fit;
+/* the outermost fit running on this thread, when it creates its run (borrowed: the call owns
+ * it) */
+static _Thread_local al_fit *tl_pending_fit;
+static _Thread_local PyObject *tl_pending_module;
+static int al_submit(PyObject *m, mlc_state *st, al_fit *f, int phase);
+static void al_unexpected(mlc_state *st, int silent);
 
 int
 mlc_autolog_saving(void)
@@ -57,22 +57,22 @@ mlc_autolog_saving(void)
 
 /* What one outermost fit hands to the writer. Two queue entries (START before the original fit
  * runs, FINISH after) share it; freed with the GIL held when the last reference goes. */
-typedef struct al_fit {
+struct al_fit {
     int refs;
-    mlc_handle *h;             /* the store in force when fit was called */
+    int start_submitted;       /* START was handed to the writer (or run) */
+    mlc_handle *h;             /* the store (looked up by START) */
     PyObject *run_id;          /* str: the run this fit logs to */
     PyObject *exp_id;          /* str: experiment of a run autolog creates */
     PyObject *tags;            /* dict: tags of a run autolog creates */
     PyObject *params;          /* dict str -> str */
-    PyObject *results;         /* the fit's result, or its pickle (snapshot) */
+    PyObject *results;         /* the fit's result */
     PyObject *registered_name; /* or NULL */
     int created;               /* autolog creates (and ends) the run */
     int failed;                /* the original fit raised */
     int broken;                /* logging failed at START: FINISH only ends the run */
-    int snapshot;              /* results holds pickled bytes */
     int log_models, silent;
     int64_t start_time, end_time;
-} al_fit;
+};
 
 static void
 al_fit_release(al_fit *f)
@@ -253,6 +253,15 @@ static void
 al_start(mlc_state *st, al_fit *f)
 {
     PyObject *exp = NULL, *nested = NULL, *run = NULL, *params = NULL;
+    f->h = mlc_store_open(st, NULL);
+    if (f->h == NULL) {
+        f->created = 0;
+        goto fail;
+    }
+    if (f->created && (f->exp_id = mlc_active_experiment_id(st, f->h)) == NULL) {
+        f->created = 0;
+        goto fail;
+    }
     if (!f->created) {
         int conflict = al_params_conflict(st, f, &exp);
         if (conflict < 0) {
@@ -398,21 +407,13 @@ al_finish(PyObject *m, mlc_state *st, al_fit *f)
 {
     PyObject *results = NULL, *model_id = NULL, *metrics = NULL, *summary = NULL;
     PyObject *text = NULL, *file = NULL;
+    if (f->h == NULL) {
+        return; /* START could not open the store: nothing was created */
+    }
     if (f->failed || f->broken || f->results == NULL) {
         goto end;
     }
-    if (f->snapshot) {
-        PyObject *loads = mlc_lazy_attr(&st->pickle_loads, "pickle", "loads");
-        results = loads ? PyObject_CallOneArg(loads, f->results) : NULL;
-        Py_XDECREF(loads);
-        if (results == NULL) {
-            al_unexpected(st, f->silent);
-            goto end;
-        }
-    }
-    else {
-        results = Py_NewRef(f->results);
-    }
+    results = Py_NewRef(f->results);
     if (f->log_models) {
         PyObject *a[LOG_MODEL_NARGS] = {NULL};
         a[LOG_MODEL_ARG_MODEL] = results;
@@ -571,6 +572,33 @@ al_submit(PyObject *m, mlc_state *st, al_fit *f, int phase)
     pthread_cond_signal(&al_q.work);
     pthread_mutex_unlock(&al_q.mu);
     return 0;
+}
+
+/* Hands START over unless done already. 0 or -1. */
+static int
+al_submit_start(PyObject *m, mlc_state *st, al_fit *f)
+{
+    if (f->start_submitted) {
+        return 0;
+    }
+    f->start_submitted = 1;
+    return al_submit(m, st, f, AL_START);
+}
+
+PyObject *
+mlc_autolog_pending_run(void)
+{
+    al_fit *f = tl_pending_fit;
+    if (f == NULL) {
+        return NULL;
+    }
+    /* code inside the fit wants the run: it must exist before that code reads or writes it */
+    PyObject *m = tl_pending_module;
+    mlc_state *st = mlc_state_from_module(m);
+    if (al_submit_start(m, st, f) < 0) {
+        al_unexpected(st, f->silent);
+    }
+    return f->run_id;
 }
 
 int
@@ -755,17 +783,17 @@ al_prepare(mlc_state *st, FitWrapperObject *self, PyObject *const *args, Py_ssiz
     f->registered_name = Py_XNewRef(st->al_registered_name);
     f->start_time = mlc_now_ms();
     PyObject *spec = FitWrapper_spec(st, self);
-    f->h = spec ? mlc_store_open(st, NULL) : NULL;
-    f->params = f->h ? al_bind(st, spec, args + 1, nargs - 1, kwnames) : NULL;
+    f->params = spec ? al_bind(st, spec, args + 1, nargs - 1, kwnames) : NULL;
     f->run_id = f->params ? mlc_active_run_id(st) : NULL;
     if (f->run_id == NULL) {
         goto error;
     }
     if (f->run_id == Py_None) {
+        /* the store and experiment are looked up by the writer (set_tracking_uri and
+         * set_experiment wait for the writer first, so they are the ones in force now) */
         f->created = 1;
         Py_SETREF(f->run_id, al_new_run_id());
-        f->exp_id = f->run_id ? mlc_active_experiment_id(st, f->h) : NULL;
-        if (f->exp_id == NULL) {
+        if (f->run_id == NULL) {
             goto error;
         }
     }
@@ -778,25 +806,6 @@ al_prepare(mlc_state *st, FitWrapperObject *self, PyObject *const *args, Py_ssiz
 error:
     al_fit_release(f);
     return NULL;
-}
-
-/* Keeps what FINISH needs of the fit's result: a pickle taken now (so what is logged is the
- * result as fit returned it, whatever the caller does with it next), or the object itself
- * when it cannot be pickled. */
-static void
-al_keep_results(mlc_state *st, al_fit *f, PyObject *results)
-{
-    PyObject *dumps = mlc_lazy_attr(&st->pickle_dumps, "pickle", "dumps");
-    PyObject *data = dumps ? PyObject_CallFunction(dumps, "Oi", results, 5) : NULL;
-    Py_XDECREF(dumps);
-    if (data != NULL) {
-        f->results = data;
-        f->snapshot = 1;
-    }
-    else {
-        PyErr_Clear();
-        f->results = Py_NewRef(results);
-    }
 }
 
 /* The outermost fit on this thread. */
@@ -832,42 +841,33 @@ al_outermost(FitWrapperObject *self, PyObject *const *args, size_t nargsf, PyObj
     if (f == NULL) {
         al_unexpected(st, st->al_silent);
     }
-    else if (al_submit(m, st, f, AL_START) < 0) {
-        al_unexpected(st, f->silent);
-        al_fit_release(f);
-        f = NULL;
-    }
-    PyObject *saved_pending = tl_pending_run;
+    /* START is handed over after the fit (so the writer does not compete with it for the
+     * GIL), or earlier if code inside the fit asks for the run it creates */
+    al_fit *saved_fit = tl_pending_fit;
+    PyObject *saved_module = tl_pending_module;
     if (f != NULL && f->created) {
-        tl_pending_run = f->run_id;
+        tl_pending_fit = f;
+        tl_pending_module = m;
     }
     result = PyObject_Vectorcall(wrapped, args, nargsf, kwnames);
-    tl_pending_run = saved_pending;
+    tl_pending_fit = saved_fit;
+    tl_pending_module = saved_module;
     if (f != NULL) {
         f->end_time = mlc_now_ms();
         PyObject *exc = result == NULL ? PyErr_GetRaisedException() : NULL;
         if (result == NULL) {
             f->failed = 1;
         }
-        else if (f->log_models) {
-            al_keep_results(st, f, result);
-        }
         else {
-            PyObject *wt = mlc_lazy_attr(&st->al_ResultsWrapper, "statsmodels.base.wrapper",
-                                         "ResultsWrapper");
-            int w = wt ? PyObject_IsInstance(result, wt) : -1;
-            Py_XDECREF(wt);
-            if (w < 0) {
-                PyErr_Clear();
-            }
-            if (w > 0) {
-                al_keep_results(st, f, result);
-            }
+            /* the writer reads the result itself (a copy would cost more than the whole
+             * synchronous part): what it logs is the object as it is when the writer gets to
+             * it, normally within milliseconds */
+            f->results = Py_NewRef(result);
         }
         if (f->created && mlc_tracking_set_last_run(st, f->run_id) < 0) {
             al_unexpected(st, f->silent);
         }
-        if (al_submit(m, st, f, AL_FINISH) < 0) {
+        if (al_submit_start(m, st, f) < 0 || al_submit(m, st, f, AL_FINISH) < 0) {
             al_unexpected(st, f->silent);
         }
         al_fit_release(f);

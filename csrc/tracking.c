@@ -1536,6 +1536,10 @@ set_environ(const char *name, PyObject *value)
 
 FLUENT(set_tracking_uri)
 {
+    /* autolog writes queued so far go to the store they were meant for */
+    if (mlc_autolog_flush(mlc_state_from_module(m)) < 0) {
+        return NULL;
+    }
     static const char *const names[] = {"uri", NULL};
     PyObject *a[1];
     PARSE("set_tracking_uri", names, 1, 1, a);
@@ -1590,6 +1594,9 @@ fl_get_tracking_uri(PyObject *m, PyObject *unused)
 
 FLUENT(set_registry_uri)
 {
+    if (mlc_autolog_flush(mlc_state_from_module(m)) < 0) {
+        return NULL;
+    }
     static const char *const names[] = {"uri", NULL};
     PyObject *a[1];
     PARSE("set_registry_uri", names, 1, 1, a);
