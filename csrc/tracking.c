@@ -1785,12 +1785,25 @@ static PyObject *
 fl_active_run(PyObject *m, PyObject *unused)
 {
     (void)unused;
-    PyObject *stack = run_stack(mlc_state_from_module(m));
+    mlc_state *st = mlc_state_from_module(m);
+    PyObject *stack = run_stack(st);
     if (stack == NULL) {
         return NULL;
     }
     Py_ssize_t n = PyList_GET_SIZE(stack);
-    return Py_NewRef(n ? PyList_GET_ITEM(stack, n - 1) : Py_None);
+    if (n > 0) {
+        return Py_NewRef(PyList_GET_ITEM(stack, n - 1));
+    }
+    /* inside an autologged fit: the run autolog created for it, as MLflow's stack has it */
+    PyObject *pending = mlc_autolog_pending_run();
+    if (pending == NULL) {
+        Py_RETURN_NONE;
+    }
+    Py_INCREF(pending);
+    mlc_handle *h = mlc_store_for(st, NULL);
+    PyObject *r = h == NULL ? NULL : get_run_impl(st, h, pending, 1);
+    Py_DECREF(pending);
+    return r;
 }
 
 static PyObject *
