@@ -67,6 +67,7 @@ struct al_fit {
     PyObject *params;          /* dict str -> str */
     PyObject *results;         /* the fit's result */
     PyObject *registered_name; /* or NULL */
+    PyObject *model_box;       /* [model id]: the caller's last_logged_model (log_models) */
     int created;               /* autolog creates (and ends) the run */
     int failed;                /* the original fit raised */
     int broken;                /* logging failed at START: FINISH only ends the run */
@@ -86,6 +87,7 @@ al_fit_release(al_fit *f)
     Py_XDECREF(f->params);
     Py_XDECREF(f->results);
     Py_XDECREF(f->registered_name);
+    Py_XDECREF(f->model_box);
     free(f);
 }
 
@@ -424,6 +426,10 @@ al_finish(PyObject *m, mlc_state *st, al_fit *f)
         tl_saving = 0;
         if (info == NULL || (model_id = PyObject_GetAttrString(info, "model_id")) == NULL) {
             al_unexpected(st, f->silent);
+        }
+        else if (f->model_box != NULL) {
+            PyList_SET_ITEM(f->model_box, 0, Py_NewRef(model_id)); /* steals */
+            Py_DECREF(Py_None);
         }
         Py_XDECREF(info);
     }
@@ -859,12 +865,22 @@ al_outermost(FitWrapperObject *self, PyObject *const *args, size_t nargsf, PyObj
             f->failed = 1;
         }
         else {
+            if (f->log_models) {
+                /* the caller's last_logged_model() is the model the writer logs */
+                f->model_box = PyList_New(1);
+                if (f->model_box != NULL) {
+                    PyList_SET_ITEM(f->model_box, 0, Py_NewRef(Py_None)); /* steals */
+                }
+                if (f->model_box == NULL || mlc_tl_set(st, "last_model", f->model_box) < 0) {
+                    al_unexpected(st, f->silent);
+                }
+            }
             /* the writer reads the result itself (a copy would cost more than the whole
              * synchronous part): what it logs is the object as it is when the writer gets to
              * it, normally within milliseconds */
             f->results = Py_NewRef(result);
         }
-        if (f->created && mlc_tracking_set_last_run(st, f->run_id) < 0) {
+        if (f->created && mlc_tl_set(st, "last_run", f->run_id) < 0) {
             al_unexpected(st, f->silent);
         }
         if (al_submit_start(m, st, f) < 0 || al_submit(m, st, f, AL_FINISH) < 0) {

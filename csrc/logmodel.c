@@ -14,8 +14,6 @@
 #include "errors.h"
 #include "fsutil.h"
 
-MLC_INTERNAL PyObject *mlc_tl_get(mlc_state *st, const char *name);
-MLC_INTERNAL int mlc_tl_set(mlc_state *st, const char *name, PyObject *v);
 
 /* Prints a line to sys.stderr (MLflow's eprint). 0 or -1. */
 static int
@@ -634,6 +632,14 @@ mlc_last_logged_model(PyObject *m, PyObject *unused)
     (void)unused;
     mlc_state *st = mlc_state_from_module(m);
     PyObject *id = mlc_tl_get(st, "last_model");
+    if (id != NULL && PyList_Check(id)) {
+        /* a box autolog's writer fills with the id of the model it logs for this thread */
+        if (mlc_autolog_flush(st) < 0) {
+            Py_DECREF(id);
+            return NULL;
+        }
+        Py_SETREF(id, Py_NewRef(PyList_GET_ITEM(id, 0)));
+    }
     if (id == NULL || id == Py_None) {
         return id;
     }

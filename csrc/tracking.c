@@ -1499,12 +1499,6 @@ mlc_tracking_log_text(mlc_state *st, mlc_handle *h, PyObject *run_id, PyObject *
     return r == NULL ? -1 : 0;
 }
 
-int
-mlc_tracking_set_last_run(mlc_state *st, PyObject *run_id)
-{
-    return tl_set(st, "last_run", run_id);
-}
-
 /* =================================================================== fluent functions */
 
 #define FLUENT(name) static PyObject *fl_##name(PyObject *m, PyObject *const *args,            \
@@ -3747,8 +3741,6 @@ mlc_tracking_init(PyObject *m, mlc_state *st)
 }
 
 /* ---- thread-local accessors used by logmodel.c */
-MLC_INTERNAL PyObject *mlc_tl_get(mlc_state *st, const char *name);
-MLC_INTERNAL int mlc_tl_set(mlc_state *st, const char *name, PyObject *v);
 
 PyObject *
 mlc_tl_get(mlc_state *st, const char *name)

@@ -117,8 +117,10 @@ MLC_INTERNAL int mlc_tracking_log(mlc_state *st, mlc_handle *h, PyObject *run_id
 MLC_INTERNAL PyObject *mlc_tracking_get_run(mlc_state *st, mlc_handle *h, PyObject *run_id);
 MLC_INTERNAL int mlc_tracking_log_text(mlc_state *st, mlc_handle *h, PyObject *run_id,
                                        PyObject *text, PyObject *artifact_file);
-/* Sets this thread's last_active_run id. */
-MLC_INTERNAL int mlc_tracking_set_last_run(mlc_state *st, PyObject *run_id);
+/* This thread's tracking slots ("last_run", "last_model"): get (new reference, None when
+ * unset) and set. */
+MLC_INTERNAL PyObject *mlc_tl_get(mlc_state *st, const char *name);
+MLC_INTERNAL int mlc_tl_set(mlc_state *st, const char *name, PyObject *v);
 
 /* ---- logmodel.c */
 /* Resolves runs:/ and models:/ URIs to a new str: a local directory holding the model (the
