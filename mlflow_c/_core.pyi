@@ -2,7 +2,7 @@
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from enum import Enum
 from os import PathLike
-from typing import IO, Any, ClassVar, Literal, TypeVar, final
+from typing import IO, Any, Callable, ClassVar, Literal, TypeVar, final
 
 import numpy as np
 
@@ -376,6 +376,26 @@ def start_run(
     log_system_metrics: bool | None = ...,
 ) -> ActiveRun: ...
 def end_run(status: str = ...) -> None: ...
+def flush_async_logging() -> None: ...
+def autolog(
+    log_models: bool = ...,
+    log_datasets: bool = ...,
+    disable: bool = ...,
+    exclusive: bool = ...,
+    disable_for_unsupported_versions: bool = ...,
+    silent: bool = ...,
+    registered_model_name: str | None = ...,
+    extra_tags: dict[str, Any] | None = ...,
+) -> None: ...
+
+class FitWrapper:
+    """What autolog puts in place of a statsmodels model class's ``fit``."""
+
+    __wrapped__: Callable[..., Any]
+    __name__: str
+    __qualname__: str
+    def __call__(self, *args: Any, **kwargs: Any) -> Any: ...
+    def __get__(self, obj: object, objtype: type | None = ...) -> Any: ...
 def active_run() -> ActiveRun | None: ...
 def last_active_run() -> Run | None: ...
 def get_run(run_id: str) -> Run: ...
