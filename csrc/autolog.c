@@ -1242,7 +1242,11 @@ al_version_supported(PyObject *sm, PyObject **version)
     lo = v ? PyObject_CallFunction(vcls, "s", AL_MIN_VERSION) : NULL;
     hi = lo ? PyObject_CallFunction(vcls, "s", AL_MAX_VERSION) : NULL;
     if (hi != NULL) {
-        int a = PyObject_RichCompareBool(lo, v, Py_LE);
+        /* pre-releases and dev releases count as untested, as in MLflow */
+        PyObject *pre = PyObject_GetAttrString(v, "is_prerelease");
+        int is_pre = pre ? PyObject_IsTrue(pre) : -1;
+        Py_XDECREF(pre);
+        int a = is_pre < 0 ? -1 : is_pre ? 0 : PyObject_RichCompareBool(lo, v, Py_LE);
         int b = a > 0 ? PyObject_RichCompareBool(v, hi, Py_LE) : a;
         rc = b < 0 ? -1 : b;
     }
