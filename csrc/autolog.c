@@ -65,10 +65,11 @@ struct al_fit {
     PyObject *exp_id;          /* str: experiment of a run autolog creates */
     PyObject *tags;            /* dict: tags of a run autolog creates */
     PyObject *params;          /* dict str -> str */
-    PyObject *results;         /* the fit's result */
+    PyObject *results;         /* the fit's result, or its pickle (snapshot) */
     PyObject *registered_name; /* or NULL */
     PyObject *model_box;       /* [model id]: the caller's last_logged_model (log_models) */
     int created;               /* autolog creates (and ends) the run */
+    int snapshot;              /* results holds the pickled bytes of the result */
     int failed;                /* the original fit raised */
     int broken;                /* logging failed at START: FINISH only ends the run */
     int log_models, silent;
@@ -415,7 +416,18 @@ al_finish(PyObject *m, mlc_state *st, al_fit *f)
     if (f->failed || f->broken || f->results == NULL) {
         goto end;
     }
-    results = Py_NewRef(f->results);
+    if (f->snapshot) {
+        PyObject *loads = mlc_lazy_attr(&st->pickle_loads, "pickle", "loads");
+        results = loads ? PyObject_CallOneArg(loads, f->results) : NULL;
+        Py_XDECREF(loads);
+        if (results == NULL) {
+            al_unexpected(st, f->silent);
+            goto end;
+        }
+    }
+    else {
+        results = Py_NewRef(f->results);
+    }
     if (f->log_models) {
         PyObject *a[LOG_MODEL_NARGS] = {NULL};
         a[LOG_MODEL_ARG_MODEL] = results;
@@ -814,6 +826,36 @@ error:
     return NULL;
 }
 
+/* Keeps what FINISH needs of the fit's result: a pickle taken now, so what the writer logs is
+ * the result as fit returned it whatever the caller does with it next (remove_data, in-place
+ * edits); the object itself when it cannot be pickled; nothing when nothing will be logged
+ * from it (no model to log and not a ResultsWrapper). */
+static void
+al_keep_results(mlc_state *st, al_fit *f, PyObject *results)
+{
+    if (!f->log_models) {
+        PyObject *wt = mlc_lazy_attr(&st->al_ResultsWrapper, "statsmodels.base.wrapper",
+                                     "ResultsWrapper");
+        int w = wt ? PyObject_IsInstance(results, wt) : -1;
+        Py_XDECREF(wt);
+        if (w <= 0) {
+            PyErr_Clear();
+            return;
+        }
+    }
+    PyObject *dumps = mlc_lazy_attr(&st->pickle_dumps, "pickle", "dumps");
+    PyObject *data = dumps ? PyObject_CallFunction(dumps, "Oi", results, 5) : NULL;
+    Py_XDECREF(dumps);
+    if (data != NULL) {
+        f->results = data;
+        f->snapshot = 1;
+    }
+    else {
+        PyErr_Clear();
+        f->results = Py_NewRef(results);
+    }
+}
+
 /* The outermost fit on this thread. */
 static PyObject *
 al_outermost(FitWrapperObject *self, PyObject *const *args, size_t nargsf, PyObject *kwnames)
@@ -875,10 +917,7 @@ al_outermost(FitWrapperObject *self, PyObject *const *args, size_t nargsf, PyObj
                     al_unexpected(st, f->silent);
                 }
             }
-            /* the writer reads the result itself (a copy would cost more than the whole
-             * synchronous part): what it logs is the object as it is when the writer gets to
-             * it, normally within milliseconds */
-            f->results = Py_NewRef(result);
+            al_keep_results(st, f, result);
         }
         if (f->created && mlc_tl_set(st, "last_run", f->run_id) < 0) {
             al_unexpected(st, f->silent);
