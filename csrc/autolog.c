@@ -128,20 +128,6 @@ al_after_fork_child(void)
 
 /* ------------------------------------------------------------------ messages */
 
-static PyObject *
-al_logger(mlc_state *st)
-{
-    if (st->logger == NULL) {
-        PyObject *logging = PyImport_ImportModule("logging");
-        if (logging == NULL) {
-            return NULL;
-        }
-        st->logger = PyObject_CallMethod(logging, "getLogger", "s", "mlflow_c");
-        Py_DECREF(logging);
-    }
-    return st->logger;
-}
-
 /* Logs msg (stolen) at `level` on the "mlflow_c" logger unless silent. Never fails: an
  * exception pending on entry is kept, one raised by logging is dropped. */
 static void
@@ -153,7 +139,7 @@ al_log(mlc_state *st, int silent, const char *level, PyObject *msg)
     }
     if (!silent) {
         PyObject *exc = PyErr_GetRaisedException();
-        PyObject *logger = al_logger(st);
+        PyObject *logger = mlc_logger(st);
         PyObject *r = logger ? PyObject_CallMethod(logger, level, "O", msg) : NULL;
         if (r == NULL) {
             PyErr_Clear();

@@ -452,19 +452,25 @@ mlc_raise_errno(mlc_state *st, int err, const char *what, const char *path)
     return mlc_raise(type, code, "%s '%s': %s", what, path, strerror(err));
 }
 
-int
-mlc_log_warning(mlc_state *st, const char *fmt, ...)
+PyObject *
+mlc_logger(mlc_state *st)
 {
     if (st->logger == NULL) {
         PyObject *logging = PyImport_ImportModule("logging");
         if (logging == NULL) {
-            return -1;
+            return NULL;
         }
         st->logger = PyObject_CallMethod(logging, "getLogger", "s", "mlflow_c");
         Py_DECREF(logging);
-        if (st->logger == NULL) {
-            return -1;
-        }
+    }
+    return st->logger;
+}
+
+int
+mlc_log_warning(mlc_state *st, const char *fmt, ...)
+{
+    if (mlc_logger(st) == NULL) {
+        return -1;
     }
     va_list va;
     va_start(va, fmt);

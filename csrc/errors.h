@@ -31,5 +31,7 @@ MLC_INTERNAL PyObject *mlc_raise_errno(mlc_state *st, int err, const char *what,
 /* Logs a warning on the "mlflow_c" logger (MLflow reports these through logging too).
  * Returns 0, or -1 with an exception. */
 MLC_INTERNAL int mlc_log_warning(mlc_state *st, const char *fmt, ...);
+/* Returns a borrowed reference to logging.getLogger("mlflow_c") (made on first use). */
+MLC_INTERNAL PyObject *mlc_logger(mlc_state *st);
 
 #endif /* MLFLOW_C_CSRC_ERRORS_H_ */
