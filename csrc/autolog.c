@@ -675,18 +675,16 @@ FitWrapper_spec(mlc_state *st, FitWrapperObject *self)
     PyObject *params = sig ? PyObject_GetAttrString(sig, "parameters") : NULL;
     PyObject *values = params ? PyObject_CallMethod(params, "values", NULL) : NULL;
     PyObject *seq = values ? PySequence_List(values) : NULL;
-    PyObject *out = NULL, *empty = NULL;
     if (seq != NULL && st->al_param_empty == NULL) {
-        PyObject *pcls = NULL;
+        /* inspect.Parameter.empty, what al_bind compares defaults with */
         PyObject *inspect = PyImport_ImportModule("inspect");
-        pcls = inspect ? PyObject_GetAttrString(inspect, "Parameter") : NULL;
+        PyObject *pcls = inspect ? PyObject_GetAttrString(inspect, "Parameter") : NULL;
         st->al_param_empty = pcls ? PyObject_GetAttrString(pcls, "empty") : NULL;
         Py_XDECREF(inspect);
         Py_XDECREF(pcls);
     }
-    empty = seq ? Py_XNewRef(st->al_param_empty) : NULL;
     Py_ssize_t n = seq ? PyList_GET_SIZE(seq) : 0;
-    out = (seq && empty) ? PyTuple_New(n > 0 ? n - 1 : 0) : NULL;
+    PyObject *out = (seq && st->al_param_empty) ? PyTuple_New(n > 0 ? n - 1 : 0) : NULL;
     for (Py_ssize_t i = 1; out != NULL && i < n; i++) {
         PyObject *p = PyList_GET_ITEM(seq, i);
         PyObject *name = PyObject_GetAttrString(p, "name");
@@ -705,7 +703,6 @@ FitWrapper_spec(mlc_state *st, FitWrapperObject *self)
         PyTuple_SET_ITEM(out, i - 1, t); /* steals */
     }
     Py_XDECREF(sigf);
-    Py_XDECREF(empty);
     Py_XDECREF(sig);
     Py_XDECREF(params);
     Py_XDECREF(values);
