@@ -36,6 +36,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 import pytest
+from logsink import OnceHandler
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -213,25 +214,12 @@ class Captured:
                 if not issubclass(c, (DeprecationWarning, FutureWarning))]
 
 
-class _ListHandler(logging.Handler):
-    def __init__(self, sink: list, seen: set):
-        super().__init__(logging.DEBUG)
-        self.sink, self.seen = sink, seen
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if id(record) in self.seen:
-            return
-        self.seen.add(id(record))
-        self.sink.append((record.name, record.levelno, record.getMessage()))
-
-
 @contextlib.contextmanager
 def capture():
     """Collect log records (root, ``mlflow`` and ``mlflow_c`` loggers; MLflow's logger does not
     propagate) and ``warnings.warn`` calls, without printing or raising them."""
     out = Captured()
-    seen: set = set()
-    handler = _ListHandler(out.logs, seen)
+    handler = OnceHandler(out.logs, lambda r: (r.name, r.levelno, r.getMessage()))
     loggers = [logging.getLogger(), logging.getLogger("mlflow"), logging.getLogger("mlflow_c")]
     saved = [(lg, lg.level, list(lg.handlers)) for lg in loggers]
     for lg in loggers[1:]:  # silence MLflow's own stderr handler while capturing

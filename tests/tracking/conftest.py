@@ -59,6 +59,7 @@ from typing import Any, Callable
 
 import numpy as np
 import pytest
+from logsink import OnceHandler
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -590,18 +591,6 @@ def raises_mlflow(side: Side, fn: Callable, *args, message: str | None = None,
     return got
 
 
-class _ListHandler(logging.Handler):
-    def __init__(self, sink: list, seen: set):
-        super().__init__(logging.DEBUG)
-        self.sink, self.seen = sink, seen
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if id(record) in self.seen:
-            return
-        self.seen.add(id(record))
-        self.sink.append((record.levelno, record.getMessage()))
-
-
 @dataclasses.dataclass
 class Logs:
     records: list = dataclasses.field(default_factory=list)
@@ -615,8 +604,7 @@ def captured_logs(level: int = logging.INFO):
     """Collect log records of the root, ``mlflow`` and ``mlflow_c`` loggers (MLflow's logger
     does not propagate) without printing them."""
     out = Logs()
-    seen: set = set()
-    handler = _ListHandler(out.records, seen)
+    handler = OnceHandler(out.records, lambda r: (r.levelno, r.getMessage()))
     names = ["", "mlflow", "mlflow_c"]
     loggers = [logging.getLogger(n) for n in names]
     saved = [(lg, lg.level, list(lg.handlers), lg.propagate) for lg in loggers]
