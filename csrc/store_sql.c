@@ -44,6 +44,8 @@ typedef struct {
 enum {
     Q_BEGIN,
     Q_BEGIN_IMMEDIATE,
+    Q_FK_OFF,
+    Q_FK_ON,
     Q_COMMIT,
     Q_ROLLBACK,
     /* experiments */
@@ -158,10 +160,14 @@ enum {
 #define BULK_X8(x) x x x x x x x x
 #define BULK_ROWS BULK_X8(BULK_X8(BULK_ROW)) "(?,?,?,?,?,?)"
 #define BULK_N 65
+/* shorter runs of metrics go one by one */
+#define BULK_MIN 8
 
 static const qdef qdefs[Q__COUNT] = {
     [Q_BEGIN] = {"BEGIN", WS_NONE},
     [Q_BEGIN_IMMEDIATE] = {"BEGIN IMMEDIATE", WS_NONE},
+    [Q_FK_OFF] = {"PRAGMA foreign_keys = OFF", WS_NONE},
+    [Q_FK_ON] = {"PRAGMA foreign_keys = ON", WS_NONE},
     [Q_COMMIT] = {"COMMIT", WS_NONE},
     [Q_ROLLBACK] = {"ROLLBACK", WS_NONE},
 
@@ -2107,24 +2113,28 @@ log_metric(sql_store *s, const char *run_id, int64_t exp_id, const mlc_metric *m
     return 0;
 }
 
-/* BULK_N metrics without a model in two statements: the rows (identical ones silently
- * skipped) and the latest values (an upsert per row in order; re-applying a value that is
- * already stored changes nothing, since only a strictly greater one replaces the latest). */
+/* n (1..BULK_N) metrics without a model in two statements of BULK_N rows: the rows
+ * (identical ones silently skipped) and the latest values (an upsert per row in order;
+ * re-applying a value that is already stored changes nothing, since only a strictly greater
+ * one replaces the latest). Fewer than BULK_N metrics fill the statement by repeating the
+ * last one, which by those two rules writes nothing more. */
 static int
-log_metrics_bulk(sql_store *s, const char *run_id, const mlc_metric *m, mlc_err *err)
+log_metrics_bulk(sql_store *s, const char *run_id, const mlc_metric *metrics, size_t n,
+                 mlc_err *err)
 {
     sqlite3_stmt *st = q(s, Q_METRIC_BULK, err);
     if (st == NULL) {
         return -1;
     }
     for (int r = 0; r < BULK_N; r++) {
+        const mlc_metric *m = &metrics[(size_t)r < n ? (size_t)r : n - 1];
         int is_nan, b = r * 6;
-        double v = sanitize_metric(m[r].value, &is_nan);
-        bind_text(st, b + 1, m[r].key);
+        double v = sanitize_metric(m->value, &is_nan);
+        bind_text(st, b + 1, m->key);
         sqlite3_bind_double(st, b + 2, v);
-        sqlite3_bind_int64(st, b + 3, m[r].timestamp);
+        sqlite3_bind_int64(st, b + 3, m->timestamp);
         bind_text(st, b + 4, run_id);
-        sqlite3_bind_int64(st, b + 5, m[r].step);
+        sqlite3_bind_int64(st, b + 5, m->step);
         sqlite3_bind_int(st, b + 6, is_nan);
     }
     if (run_done(s, st, "logging metrics", err) < 0) {
@@ -2135,12 +2145,13 @@ log_metrics_bulk(sql_store *s, const char *run_id, const mlc_metric *m, mlc_err 
         return -1;
     }
     for (int r = 0; r < BULK_N; r++) {
+        const mlc_metric *m = &metrics[(size_t)r < n ? (size_t)r : n - 1];
         int is_nan, b = r * 6;
-        double v = sanitize_metric(m[r].value, &is_nan);
-        bind_text(st, b + 1, m[r].key);
+        double v = sanitize_metric(m->value, &is_nan);
+        bind_text(st, b + 1, m->key);
         sqlite3_bind_double(st, b + 2, v);
-        sqlite3_bind_int64(st, b + 3, m[r].timestamp);
-        sqlite3_bind_int64(st, b + 4, m[r].step);
+        sqlite3_bind_int64(st, b + 3, m->timestamp);
+        sqlite3_bind_int64(st, b + 4, m->step);
         sqlite3_bind_int(st, b + 5, is_nan);
         bind_text(st, b + 6, run_id);
     }
@@ -2168,11 +2179,11 @@ log_batch_tx(sql_store *s, const char *run_id, const mlc_metric *metrics, size_t
         while (run < BULK_N && i + run < nm && metrics[i + run].model_id == NULL) {
             run++;
         }
-        if (run == BULK_N) {
-            if (log_metrics_bulk(s, run_id, &metrics[i], err) < 0) {
+        if (run >= BULK_MIN) {
+            if (log_metrics_bulk(s, run_id, &metrics[i], run, err) < 0) {
                 return -1;
             }
-            i += BULK_N;
+            i += run;
             continue;
         }
         if (log_metric(s, run_id, exp_id, &metrics[i], err) < 0) {
@@ -2201,6 +2212,14 @@ log_batch_tx(sql_store *s, const char *run_id, const mlc_metric *metrics, size_t
     return 0;
 }
 
+/* Switches the connection's foreign-key enforcement (outside a transaction only). */
+static int
+set_foreign_keys(sql_store *s, int on, mlc_err *err)
+{
+    sqlite3_stmt *st = q(s, on ? Q_FK_ON : Q_FK_OFF, err);
+    return st == NULL ? -1 : run_done(s, st, "configuring foreign keys", err);
+}
+
 static int
 sql_log_batch(mlc_store *base, const char *run_id, const mlc_metric *metrics, size_t nm,
               const mlc_kv *params, size_t np, const mlc_kv *tags, size_t nt, mlc_err *err)
@@ -2209,11 +2228,31 @@ sql_log_batch(mlc_store *base, const char *run_id, const mlc_metric *metrics, si
     if (run_id == NULL) {
         return run_not_found(run_id, err);
     }
-    if (tx_begin(s, 1, err) < 0) {
+    /* A batch of metrics runs with foreign keys off (as MLflow's connections always do):
+     * log_batch_tx checks, inside the write transaction, that the run exists and is active,
+     * and rows linked to a logged model keep the check. With foreign keys on, SQLite must be
+     * able to abort each multi-row INSERT halfway, so it keeps a statement journal of every
+     * page the statement touches that the transaction had already dirtied: for 1,000 metrics
+     * that is several MB of page copies, more than the commit writes. */
+    int fk_off = nm >= BULK_MIN;
+    for (size_t i = 0; fk_off && i < nm; i++) {
+        fk_off = metrics[i].model_id == NULL;
+    }
+    if (fk_off && set_foreign_keys(s, 0, err) < 0) {
         return -1;
     }
-    int rc = log_batch_tx(s, run_id, metrics, nm, params, np, tags, nt, err);
-    return tx_end(s, rc, err);
+    int rc = tx_begin(s, 1, err);
+    if (rc == 0) {
+        rc = log_batch_tx(s, run_id, metrics, nm, params, np, tags, nt, err);
+        rc = tx_end(s, rc, err);
+    }
+    if (fk_off) {
+        mlc_err keep;
+        if (set_foreign_keys(s, 1, rc < 0 ? &keep : err) < 0) {
+            rc = -1;
+        }
+    }
+    return rc;
 }
 
 static int
@@ -4005,7 +4044,12 @@ mlc_sql_open(const char *db_path, const char *artifact_root, mlc_err *err)
     }
     sqlite3_extended_result_codes(s->db, 1);
     sqlite3_busy_timeout(s->db, SQL_BUSY_TIMEOUT_MS);
-    if (exec_sql(s, "PRAGMA foreign_keys = ON; PRAGMA case_sensitive_like = true",
+    /* temp_store = MEMORY: statement journals (kept for statements that may abort halfway,
+     * e.g. the latest_metrics upsert) are copies in memory, not a 16 KB pwrite per page to a
+     * temp file. */
+    if (exec_sql(s,
+                 "PRAGMA foreign_keys = ON; PRAGMA case_sensitive_like = true; "
+                 "PRAGMA temp_store = MEMORY",
                  "configuring the connection", err) < 0) {
         goto error;
     }

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 import time
 
 import numpy as np
+import pytest
 
 from trackconf import context_tags, experiment_view, info_view, run_view, user_tags
 
@@ -343,3 +345,36 @@ def test_batches_over_the_request_limits_are_split(rt):
     batch = [rt.w.Metric("bm", float(i), 1700000000000 + i, i) for i in range(1100)]
     rt.w.client.log_batch(run.info.run_id, metrics=batch)
     assert len(rt.same_history(run.info.run_id, "bm")) == 1100
+
+
+@pytest.mark.parametrize("size", [7, 8, 9, 64, 65, 66, 130, 131, 1000])
+def test_metric_batches_of_every_size(rt, size):
+    # mlflow_c writes big batches in fixed-size multi-row statements (the last one filled up by
+    # repeating its final row) and small ones row by row; every size around those boundaries
+    # must store exactly the rows MLflow's semantics give: each distinct row once in SQLite
+    # (every row in the file store), and per key the latest by (step, timestamp, value).
+    keys = [f"k{i}" for i in range(max(1, size // 3))]
+    rows = []
+    for i in range(size):
+        key = keys[(i * 7) % len(keys)]
+        step = (i * 5) % 4
+        ts = 1700000000000 + (i * 11) % 6
+        rows.append((key, float((i * 13) % 9) / 4, ts, step))
+    rows[-1] = rows[0]                       # an identical row in the same batch
+    rows[size // 2] = (rows[size // 2][0], math.inf, rows[size // 2][2], 3)
+    with rt.w.api.start_run() as run:
+        rt.w.client.log_batch(run.info.run_id,
+                              metrics=[rt.w.Metric(k, v, t, s) for k, v, t, s in rows])
+    got = rt.same_run(run.info.run_id)
+    if rt.sqlite:  # MLflow's SQLite store keeps +inf as the largest float
+        rows = [(k, min(v, sys.float_info.max), t, s) for k, v, t, s in rows]
+    latest = {}
+    for k, v, t, s in rows:
+        if k not in latest or (s, t, v) > latest[k]:
+            latest[k] = (s, t, v)
+    assert got.data.metrics == {k: v for k, (s, t, v) in latest.items()}
+    for key in keys:
+        hist = rt.same_history(run.info.run_id, key)
+        mine = [r for r in rows if r[0] == key]
+        want = sorted(set(mine)) if rt.sqlite else sorted(mine)
+        assert sorted((h[0], h[1], h[2], h[3]) for h in hist) == want, key
