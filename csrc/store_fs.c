@@ -1381,14 +1381,18 @@ exit:
 }
 
 /* Appends line to path with one write() on an O_APPEND descriptor (creating the file and
- * its directories), so concurrent appenders never interleave within a line. */
+ * its directories), so concurrent appenders never interleave within a line. An existing file
+ * (the common case: a metric logged again) costs open, write and close. */
 static int
 append_line(const char *tmpdir, const char *path, const char *line, size_t len, mlc_err *err)
 {
-    if (make_parents(path, err) < 0) {
-        return -1;
-    }
     int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT) {
+        if (make_parents(path, err) < 0) {
+            return -1;
+        }
+        fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+    }
     if (fd < 0 && errno == ENOENT) {
         /* A new metric file appears with its first line already in it (a temp file linked into
          * place), so a writer killed at any moment never leaves an empty file, which MLflow's
@@ -2944,8 +2948,35 @@ has_line(const char *path, const char *line)
     return found;
 }
 
+/* Appends line to the existing file rel under the directory open as dirfd (one short path
+ * lookup instead of the full path's). Returns 1 when appended, 0 when it has to go through
+ * append_line (no such file yet, or no dirfd), -1 with err filled. */
 static int
-append_metric(const char *run_dir, const char *run_id, const mlc_metric *m, mlc_err *err)
+append_existing(int dirfd, const char *rel, const char *path, const char *line, size_t len,
+                mlc_err *err)
+{
+    if (dirfd < 0) {
+        return 0;
+    }
+    int fd = openat(dirfd, rel, O_WRONLY | O_APPEND | O_CLOEXEC);
+    if (fd < 0) {
+        return 0;
+    }
+    if (write_all(fd, line, len) < 0) {
+        int e = errno;
+        close(fd);
+        return io_err(err, e, "append to", path);
+    }
+    if (close(fd) < 0) {
+        return io_err(err, errno, "append to", path);
+    }
+    return 1;
+}
+
+/* Logs one metric of run_dir's run; metrics_fd is run_dir/metrics open as a directory, or -1. */
+static int
+append_metric(const char *run_dir, int metrics_fd, const char *run_id, const mlc_metric *m,
+              mlc_err *err)
 {
     char val[40], *line = NULL, *path = NULL, *exp_dir = NULL;
     int rc = -1;
@@ -2968,7 +2999,8 @@ append_metric(const char *run_dir, const char *run_id, const mlc_metric *m, mlc_
      * run again: MLflow's file store duplicates such lines (contract quirk Q31); its SQL store
      * does not. */
     if (m->model_id == NULL || !has_line(path, line)) {
-        if (append_line(run_dir, path, line, strlen(line), err) < 0) {
+        int done = append_existing(metrics_fd, m->key, path, line, strlen(line), err);
+        if (done < 0 || (done == 0 && append_line(run_dir, path, line, strlen(line), err) < 0)) {
             goto exit;
         }
     }
@@ -3014,7 +3046,7 @@ fs_log_batch(mlc_store *s, const char *run_id, const mlc_metric *metrics, size_t
     mlc_run info = {0};
     char *run_dir = NULL, *path = NULL, *cur = NULL;
     unsigned char *skip = NULL;
-    int rc = -1;
+    int rc = -1, metrics_fd = -1;
 
     /* validate everything before the first write */
     if (check_run_id(run_id, err) < 0) {
@@ -3115,8 +3147,18 @@ fs_log_batch(mlc_store *s, const char *run_id, const mlc_metric *metrics, size_t
             goto exit;
         }
     }
+    if (nm > 1) {
+        free(path);
+        path = fmt("%s/metrics", run_dir);
+        if (path == NULL) {
+            nomem(err);
+            goto exit;
+        }
+        /* may fail (no metrics directory yet): each metric then takes its full path */
+        metrics_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    }
     for (size_t i = 0; i < nm; i++) {
-        if (append_metric(run_dir, run_id, &metrics[i], err) < 0) {
+        if (append_metric(run_dir, metrics_fd, run_id, &metrics[i], err) < 0) {
             goto exit;
         }
     }
@@ -3139,6 +3181,9 @@ fs_log_batch(mlc_store *s, const char *run_id, const mlc_metric *metrics, size_t
     }
     rc = 0;
 exit:
+    if (metrics_fd >= 0) {
+        close(metrics_fd);
+    }
     free(skip);
     free(cur);
     free(path);
