@@ -66,6 +66,7 @@ struct al_fit {
     PyObject *tags;            /* dict: tags of a run autolog creates */
     PyObject *params;          /* dict str -> str */
     PyObject *results;         /* the fit's result, or its pickle (snapshot) */
+    PyObject *model;           /* the fitted model, when results is the live result */
     PyObject *registered_name; /* or NULL */
     PyObject *model_box;       /* [model id]: the caller's last_logged_model (log_models) */
     int created;               /* autolog creates (and ends) the run */
@@ -87,6 +88,7 @@ al_fit_release(al_fit *f)
     Py_XDECREF(f->tags);
     Py_XDECREF(f->params);
     Py_XDECREF(f->results);
+    Py_XDECREF(f->model);
     Py_XDECREF(f->registered_name);
     Py_XDECREF(f->model_box);
     free(f);
@@ -107,11 +109,12 @@ static struct {
     pthread_cond_t work;    /* signalled when a node is pushed */
     pthread_cond_t idle;    /* broadcast when pending drops to 0 */
     al_node *head, *tail;
+    al_fit *current;        /* the fit the writer is processing, or NULL */
     atomic_int pending;     /* pushed and not yet completely processed */
     int started;            /* the writer thread was started in this process */
     pid_t pid;              /* process the queue belongs to */
 } al_q = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER,
-          NULL, NULL, 0, 0, 0};
+          NULL, NULL, NULL, 0, 0, 0};
 
 static void
 al_after_fork_child(void)
@@ -121,6 +124,7 @@ al_after_fork_child(void)
     pthread_cond_init(&al_q.work, NULL);
     pthread_cond_init(&al_q.idle, NULL);
     al_q.head = al_q.tail = NULL;
+    al_q.current = NULL;
     atomic_store(&al_q.pending, 0);
     al_q.started = 0;
     al_q.pid = getpid();
@@ -501,9 +505,13 @@ mlc_autolog_writer_py(PyObject *m, PyObject *unused)
         if (al_q.head == NULL) {
             al_q.tail = NULL;
         }
+        al_q.current = n->fit;
         pthread_mutex_unlock(&al_q.mu);
         Py_END_ALLOW_THREADS
         al_process(m, n->fit, n->phase);
+        pthread_mutex_lock(&al_q.mu);
+        al_q.current = NULL;
+        pthread_mutex_unlock(&al_q.mu);
         al_fit_release(n->fit);
         free(n);
         pthread_mutex_lock(&al_q.mu);
@@ -589,6 +597,22 @@ al_submit_start(PyObject *m, mlc_state *st, al_fit *f)
     return al_submit(m, st, f, AL_START);
 }
 
+/* 1 when a fit queued or being written reads `model` live (see al_keep_results). */
+static int
+al_model_pending(PyObject *model)
+{
+    int found = 0;
+    pthread_mutex_lock(&al_q.mu);
+    if (al_q.current != NULL && al_q.current->model == model) {
+        found = 1;
+    }
+    for (al_node *n = al_q.head; !found && n != NULL; n = n->next) {
+        found = n->fit->model == model;
+    }
+    pthread_mutex_unlock(&al_q.mu);
+    return found;
+}
+
 PyObject *
 mlc_autolog_pending_run(void)
 {
@@ -656,6 +680,7 @@ typedef struct {
     PyObject *dict;        /* __module__, __name__, __qualname__, __doc__, ... */
     PyObject *weakreflist;
     vectorcallfunc vectorcall;
+    int flush_first;       /* wraps a results' remove_data, not a fit */
 } FitWrapperObject;
 
 #define FitWrapper_CAST(op) ((FitWrapperObject *)(op))
@@ -809,12 +834,17 @@ error:
     return NULL;
 }
 
-/* Keeps what FINISH needs of the fit's result: a pickle taken now, so what the writer logs is
- * the result as fit returned it whatever the caller does with it next (remove_data, in-place
- * edits); the object itself when it cannot be pickled; nothing when nothing will be logged
- * from it (no model to log and not a ResultsWrapper). */
+/* Keeps what FINISH needs of the fit's result.
+ * - With a model to log: a pickle taken now, so the model the writer logs is the result as
+ *   fit returned it whatever the caller does with it next (remove_data, in-place edits); the
+ *   object itself when it cannot be pickled. The model is pickled now in MLflow too.
+ * - Without (metrics and the summary only): the live result, and the model it came from, so
+ *   the fit itself pays nothing (a pickle costs 0.1-0.4 ms, more than the fit of a small
+ *   model). What could change the result before the writer reads it waits for the writer
+ *   first: remove_data() (wrapped by autolog) and another fit of the same model object (see
+ *   al_outermost). Nothing is kept when nothing will be logged (not a ResultsWrapper). */
 static void
-al_keep_results(mlc_state *st, al_fit *f, PyObject *results)
+al_keep_results(mlc_state *st, al_fit *f, PyObject *model, PyObject *results)
 {
     if (!f->log_models) {
         PyObject *wt = mlc_lazy_attr(&st->al_ResultsWrapper, "statsmodels.base.wrapper",
@@ -825,6 +855,9 @@ al_keep_results(mlc_state *st, al_fit *f, PyObject *results)
             PyErr_Clear();
             return;
         }
+        f->results = Py_NewRef(results);
+        f->model = Py_NewRef(model);
+        return;
     }
     PyObject *dumps = mlc_lazy_attr(&st->pickle_dumps, "pickle", "dumps");
     PyObject *data = dumps ? PyObject_CallFunction(dumps, "Oi", results, 5) : NULL;
@@ -867,6 +900,12 @@ al_outermost(FitWrapperObject *self, PyObject *const *args, size_t nargsf, PyObj
             goto exit;
         }
     }
+    /* a fit of a model whose previous result the writer has yet to read live waits for it:
+     * fitting may reassign the model's attributes that result's statistics use */
+    if (atomic_load(&al_q.pending) > 0 && al_model_pending(args[0]) &&
+        mlc_autolog_flush(st) < 0) {
+        goto exit;
+    }
     tl_depth++;
     al_fit *f = al_prepare(st, self, args, nargs, kwnames);
     if (f == NULL) {
@@ -900,7 +939,7 @@ al_outermost(FitWrapperObject *self, PyObject *const *args, size_t nargsf, PyObj
                     al_unexpected(st, f->silent);
                 }
             }
-            al_keep_results(st, f, result);
+            al_keep_results(st, f, args[0], result);
         }
         if (f->created && mlc_tl_set(st, "last_run", f->run_id) < 0) {
             al_unexpected(st, f->silent);
@@ -921,6 +960,13 @@ static PyObject *
 FitWrapper_vectorcall(PyObject *op, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
     FitWrapperObject *self = FitWrapper_CAST(op);
+    if (self->flush_first) {
+        /* remove_data(): whatever the writer has to read from live results is read first */
+        if (atomic_load(&al_q.pending) > 0 && mlc_autolog_flush(NULL) < 0) {
+            return NULL;
+        }
+        return PyObject_Vectorcall(self->wrapped, args, nargsf, kwnames);
+    }
     if (tl_depth > 0) {
         /* inside an outermost fit: the flag check is all this call costs */
         return PyObject_Vectorcall(self->wrapped, args, nargsf, kwnames);
@@ -928,9 +974,10 @@ FitWrapper_vectorcall(PyObject *op, PyObject *const *args, size_t nargsf, PyObje
     return al_outermost(self, args, nargsf, kwnames);
 }
 
-/* Returns a new FitWrapper around func (a function), with func's metadata. */
+/* Returns a new FitWrapper around func (a function), with func's metadata; flush_first for
+ * a remove_data. */
 static PyObject *
-FitWrapper_new(mlc_state *st, PyObject *func)
+FitWrapper_new(mlc_state *st, PyObject *func, int flush_first)
 {
     PyTypeObject *tp = (PyTypeObject *)st->FitWrapperType;
     FitWrapperObject *self = PyObject_GC_New(FitWrapperObject, tp);
@@ -941,6 +988,7 @@ FitWrapper_new(mlc_state *st, PyObject *func)
     self->spec = NULL;
     self->weakreflist = NULL;
     self->vectorcall = FitWrapper_vectorcall;
+    self->flush_first = flush_first;
     self->dict = PyDict_New();
     PyObject_GC_Track((PyObject *)self);
     if (self->dict == NULL) {
@@ -1081,14 +1129,14 @@ is_wrapper(mlc_state *st, PyObject *o)
     return Py_IS_TYPE(o, (PyTypeObject *)st->FitWrapperType);
 }
 
-/* Puts a wrapper around cls.__dict__["fit"] (a function) and records it. 0 or -1. */
+/* Puts a wrapper around cls.__dict__[name] (a function) and records it. 0 or -1. */
 static int
-al_patch(mlc_state *st, PyObject *cls, PyObject *func)
+al_patch(mlc_state *st, PyObject *cls, PyObject *name, PyObject *func, int flush_first)
 {
-    PyObject *w = FitWrapper_new(st, func);
-    PyObject *rec = w ? PyTuple_Pack(2, cls, func) : NULL;
+    PyObject *w = FitWrapper_new(st, func, flush_first);
+    PyObject *rec = w ? PyTuple_Pack(3, cls, func, name) : NULL;
     int rc = -1;
-    if (rec != NULL && PyObject_SetAttr(cls, st->str_fit, w) == 0) {
+    if (rec != NULL && PyObject_SetAttr(cls, name, w) == 0) {
         rc = PyList_Append(st->al_patches, rec);
     }
     Py_XDECREF(w);
@@ -1115,7 +1163,7 @@ al_patch_class(mlc_state *st, PyObject *cls, PyObject *tree)
         int rc = 0;
         if (PyFunction_Check(f)) {
             int in_tree = (base == cls || tree == NULL) ? 0 : PySet_Contains(tree, base);
-            rc = in_tree < 0 ? -1 : in_tree ? 0 : al_patch(st, base, f);
+            rc = in_tree < 0 ? -1 : in_tree ? 0 : al_patch(st, base, st->str_fit, f, 0);
         }
         Py_DECREF(f);
         return rc;
@@ -1131,13 +1179,13 @@ al_revert(mlc_state *st)
     Py_ssize_t n = PyList_GET_SIZE(st->al_patches);
     for (Py_ssize_t i = n - 1; i >= 0; i--) {
         PyObject *rec = PyList_GET_ITEM(st->al_patches, i);
-        PyObject *cls = PyTuple_GET_ITEM(rec, 0), *cur;
-        if (PyDict_GetItemRef(((PyTypeObject *)cls)->tp_dict, st->str_fit, &cur) < 0) {
+        PyObject *cls = PyTuple_GET_ITEM(rec, 0), *name = PyTuple_GET_ITEM(rec, 2), *cur;
+        if (PyDict_GetItemRef(((PyTypeObject *)cls)->tp_dict, name, &cur) < 0) {
             rc = -1;
             continue;
         }
         if (cur != NULL && is_wrapper(st, cur) &&
-            PyObject_SetAttr(cls, st->str_fit, PyTuple_GET_ITEM(rec, 1)) < 0) {
+            PyObject_SetAttr(cls, name, PyTuple_GET_ITEM(rec, 1)) < 0) {
             rc = -1;
         }
         Py_XDECREF(cur);
@@ -1194,30 +1242,76 @@ static PyMethodDef al_init_subclass_def = {
     METH_FASTCALL | METH_KEYWORDS,
     "Set by mlflow_c's statsmodels autolog: wraps the fit of new model classes."};
 
+/* root and every class under it, breadth first: a new list in *order and the same classes
+ * as a new set in *seen. 0 or -1 (both NULL). */
+static int
+al_class_tree(PyObject *root, PyObject **order, PyObject **seen)
+{
+    *order = PyList_New(0);
+    *seen = PySet_New(NULL);
+    if (*order == NULL || *seen == NULL || PyList_Append(*order, root) < 0 ||
+        PySet_Add(*seen, root) < 0) {
+        goto error;
+    }
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(*order); i++) {
+        PyObject *subs = PyObject_CallMethod(PyList_GET_ITEM(*order, i), "__subclasses__", NULL);
+        if (subs == NULL) {
+            goto error;
+        }
+        for (Py_ssize_t j = 0; j < PyList_GET_SIZE(subs); j++) {
+            PyObject *c = PyList_GET_ITEM(subs, j);
+            int has = PySet_Contains(*seen, c);
+            if (has < 0 || (!has && (PySet_Add(*seen, c) < 0 || PyList_Append(*order, c) < 0))) {
+                Py_DECREF(subs);
+                goto error;
+            }
+        }
+        Py_DECREF(subs);
+    }
+    return 0;
+error:
+    Py_CLEAR(*order);
+    Py_CLEAR(*seen);
+    return -1;
+}
+
+/* Wraps remove_data on every results class (under Results) that defines one, so that it
+ * waits for the writer to read the live results it still has to log. 0 or -1. */
+static int
+al_patch_results(mlc_state *st, PyObject *results_cls)
+{
+    PyObject *order = NULL, *seen = NULL, *name = PyUnicode_InternFromString("remove_data");
+    int rc = -1;
+    if (name == NULL || al_class_tree(results_cls, &order, &seen) < 0) {
+        goto exit;
+    }
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(order); i++) {
+        PyObject *cls = PyList_GET_ITEM(order, i), *f;
+        if (PyDict_GetItemRef(((PyTypeObject *)cls)->tp_dict, name, &f) < 0) {
+            goto exit;
+        }
+        int prc = (f != NULL && PyFunction_Check(f)) ? al_patch(st, cls, name, f, 1) : 0;
+        Py_XDECREF(f);
+        if (prc < 0) {
+            goto exit;
+        }
+    }
+    rc = 0;
+exit:
+    Py_XDECREF(order);
+    Py_XDECREF(seen);
+    Py_XDECREF(name);
+    return rc;
+}
+
 /* Wraps fit on every class under Model and installs the __init_subclass__ hook. 0 or -1. */
 static int
 al_patch_tree(PyObject *m, mlc_state *st, PyObject *model)
 {
-    PyObject *order = PyList_New(0), *seen = PySet_New(NULL), *fn = NULL, *hook = NULL;
+    PyObject *order = NULL, *seen = NULL, *fn = NULL, *hook = NULL;
     int rc = -1;
-    if (order == NULL || seen == NULL || PyList_Append(order, model) < 0 ||
-        PySet_Add(seen, model) < 0) {
+    if (al_class_tree(model, &order, &seen) < 0) {
         goto exit;
-    }
-    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(order); i++) {
-        PyObject *subs = PyObject_CallMethod(PyList_GET_ITEM(order, i), "__subclasses__", NULL);
-        if (subs == NULL) {
-            goto exit;
-        }
-        for (Py_ssize_t j = 0; j < PyList_GET_SIZE(subs); j++) {
-            PyObject *c = PyList_GET_ITEM(subs, j);
-            int has = PySet_Contains(seen, c);
-            if (has < 0 || (!has && (PySet_Add(seen, c) < 0 || PyList_Append(order, c) < 0))) {
-                Py_DECREF(subs);
-                goto exit;
-            }
-        }
-        Py_DECREF(subs);
     }
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(order); i++) {
         if (al_patch_class(st, PyList_GET_ITEM(order, i), seen) < 0) {
@@ -1305,7 +1399,7 @@ mlc_autolog_py(PyObject *m, PyObject *const *args, Py_ssize_t nargs, PyObject *k
         return NULL;
     }
     mlc_state *st = mlc_state_from_module(m);
-    PyObject *extra = NULL, *sm = NULL, *model = NULL, *version = NULL;
+    PyObject *extra = NULL, *sm = NULL, *model = NULL, *version = NULL, *results_cls = NULL;
     PyObject *result = NULL;
     int log_models = truth(a[0], 1), disable = truth(a[2], 0), exclusive = truth(a[3], 0);
     int unsupported_off = truth(a[4], 0), silent = truth(a[5], 0);
@@ -1362,8 +1456,9 @@ mlc_autolog_py(PyObject *m, PyObject *const *args, Py_ssize_t nargs, PyObject *k
     Py_XDECREF(api);
     PyObject *base = api ? PyImport_ImportModule("statsmodels.base.model") : NULL;
     model = base ? PyObject_GetAttrString(base, "Model") : NULL;
+    results_cls = model ? PyObject_GetAttrString(base, "Results") : NULL;
     Py_XDECREF(base);
-    if (model == NULL) {
+    if (results_cls == NULL) {
         goto exit;
     }
     int ok = al_version_supported(sm, &version);
@@ -1383,9 +1478,11 @@ mlc_autolog_py(PyObject *m, PyObject *const *args, Py_ssize_t nargs, PyObject *k
                                     "version, or try upgrading MLflow.",
                                     AL_MIN_VERSION, AL_MAX_VERSION, version));
     }
-    if (!PyType_Check(model) || al_patch_tree(m, st, model) < 0) {
+    if (!PyType_Check(model) || !PyType_Check(results_cls) || al_patch_tree(m, st, model) < 0 ||
+        al_patch_results(st, results_cls) < 0) {
         if (!PyErr_Occurred()) {
-            PyErr_SetString(PyExc_TypeError, "statsmodels.base.model.Model is not a class");
+            PyErr_SetString(PyExc_TypeError,
+                            "statsmodels.base.model.Model or Results is not a class");
         }
         PyObject *exc = PyErr_GetRaisedException();
         al_revert(st);
@@ -1399,6 +1496,7 @@ exit:
     Py_XDECREF(extra);
     Py_XDECREF(sm);
     Py_XDECREF(model);
+    Py_XDECREF(results_cls);
     Py_XDECREF(version);
     return result;
 }

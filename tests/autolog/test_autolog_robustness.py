@@ -201,3 +201,76 @@ def test_autolog_arguments_are_positional_or_keyword(al):
     assert len(al.runs()) == 1
     with pytest.raises(TypeError):
         altools.autolog(no_such_argument=True)
+
+
+def _remove_data_owners() -> dict[type, object]:
+    from statsmodels.base.model import Results
+
+    out, todo = {}, [Results]
+    while todo:
+        cls = todo.pop()
+        todo.extend(cls.__subclasses__())
+        if "remove_data" in cls.__dict__:
+            out[cls] = cls.__dict__["remove_data"]
+    return out
+
+
+def test_remove_data_is_wrapped_and_restored_by_identity(al):
+    originals = _remove_data_owners()
+    from statsmodels.base.model import LikelihoodModelResults
+
+    assert LikelihoodModelResults in originals
+    al.enable(log_models=False)
+    for cls, func in originals.items():
+        wrapper = cls.__dict__["remove_data"]
+        assert altools.is_wrapper(wrapper) and wrapper.__wrapped__ is func, cls
+        assert wrapper.__name__ == "remove_data" and wrapper.__doc__ == func.__doc__
+    altools.autolog(disable=True)
+    assert {c: c.__dict__["remove_data"] for c in originals} == originals
+    assert all(c.__dict__["remove_data"] is f for c, f in originals.items())
+
+
+def test_remove_data_right_after_fit_without_models(al, mode):
+    """Without log_models the writer reads the live result (no copy is taken in the fit):
+    remove_data() waits for it, so metrics and summary are those of the untouched fit."""
+    y, X = alcases.reg_data()
+    reference = sm.OLS(y, X).fit()
+    glm_ref = sm.GLM(y, X).fit()
+    al.enable(log_models=False)
+    res = sm.OLS(y, X).fit()
+    res.remove_data()
+    glm = sm.GLM(y, X).fit()
+    glm.remove_data()  # GLMResults has a remove_data of its own
+    runs = sorted(al.runs(), key=lambda r: r.info.start_time)
+    assert len(runs) == 2
+    for run, ref in zip(runs, (reference, glm_ref)):
+        assert run.info.status == "FINISHED"
+        altools.assert_same_metrics(run.data.metrics, expected_metrics(ref))
+        assert al.artifacts(run.info.run_id) == ["model_summary.txt"]
+        text = al.read_artifact_bytes(run.info.run_id, "model_summary.txt").decode()
+        assert text.split("\n")[:4] == ref.summary().as_text().split("\n")[:4]
+    assert res.model.exog is None  # remove_data itself still ran
+
+
+def test_refit_of_the_same_model_waits_for_its_pending_log(al, mode):
+    """Without log_models, fitting a model again first lets the writer finish reading the
+    previous result of that model (a fit may reassign the model attributes it uses)."""
+    y, X = alcases.reg_data()
+    al.enable(log_models=False)
+    seen = []
+
+    class Probe(sm.OLS):
+        def fit(self, *args, **kwargs):
+            if hasattr(self, "first"):
+                # the writer computed the first result's metrics (aic is cached by then)
+                seen.append("aic" in self.first._results._cache)
+            return super().fit(*args, **kwargs)
+
+    model = Probe(y, X)
+    model.first = model.fit()
+    second = model.fit(cov_type="HC1")
+    assert seen == [True]
+    runs = sorted(al.runs(), key=lambda r: r.info.start_time)
+    assert [r.data.params.get("cov_type") for r in runs] == [None, "HC1"]
+    for run, res in zip(runs, (model.first, second)):
+        altools.assert_same_metrics(run.data.metrics, expected_metrics(res))
