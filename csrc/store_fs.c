@@ -1380,6 +1380,21 @@ exit:
     return rc;
 }
 
+/* Writes line to fd (open for appending to path) with one write() and closes it. 0 or -1. */
+static int
+append_and_close(int fd, const char *path, const char *line, size_t len, mlc_err *err)
+{
+    if (write_all(fd, line, len) < 0) {
+        int e = errno;
+        close(fd);
+        return io_err(err, e, "append to", path);
+    }
+    if (close(fd) < 0) {
+        return io_err(err, errno, "append to", path);
+    }
+    return 0;
+}
+
 /* Appends line to path with one write() on an O_APPEND descriptor (creating the file and
  * its directories), so concurrent appenders never interleave within a line. An existing file
  * (the common case: a metric logged again) costs open, write and close. */
@@ -1435,15 +1450,7 @@ append_line(const char *tmpdir, const char *path, const char *line, size_t len, 
     if (fd < 0) {
         return io_err(err, errno, "open", path);
     }
-    if (write_all(fd, line, len) < 0) {
-        int e = errno;
-        close(fd);
-        return io_err(err, e, "append to", path);
-    }
-    if (close(fd) < 0) {
-        return io_err(err, errno, "append to", path);
-    }
-    return 0;
+    return append_and_close(fd, path, line, len, err);
 }
 
 /* Reads dir/meta.yaml into m. Returns 0, 1 when it is missing or empty (MLflow's
@@ -2962,15 +2969,7 @@ append_existing(int dirfd, const char *rel, const char *path, const char *line, 
     if (fd < 0) {
         return 0;
     }
-    if (write_all(fd, line, len) < 0) {
-        int e = errno;
-        close(fd);
-        return io_err(err, e, "append to", path);
-    }
-    if (close(fd) < 0) {
-        return io_err(err, errno, "append to", path);
-    }
-    return 1;
+    return append_and_close(fd, path, line, len, err) < 0 ? -1 : 1;
 }
 
 /* Logs one metric of run_dir's run; metrics_fd is run_dir/metrics open as a directory, or -1. */
