@@ -266,8 +266,9 @@ static const qdef qdefs[Q__COUNT] = {
     [Q_METRIC_BULK] = {"INSERT OR IGNORE INTO metrics (key, value, timestamp, run_uuid, step, "
                        "is_nan) VALUES " BULK_ROWS,
                        WS_NONE},
-    [Q_LATEST_BULK] = {"INSERT INTO latest_metrics (key, value, timestamp, step, is_nan, "
-                       "run_uuid) VALUES " BULK_ROWS " ON CONFLICT (key, run_uuid) DO UPDATE SET "
+    /* the same columns in the same order as Q_METRIC_BULK (one binding for both) */
+    [Q_LATEST_BULK] = {"INSERT INTO latest_metrics (key, value, timestamp, run_uuid, step, "
+                       "is_nan) VALUES " BULK_ROWS " ON CONFLICT (key, run_uuid) DO UPDATE SET "
                        "value = excluded.value, timestamp = excluded.timestamp, step = "
                        "excluded.step, is_nan = excluded.is_nan WHERE (excluded.step, "
                        "excluded.timestamp, excluded.value) > (latest_metrics.step, "
@@ -2122,40 +2123,29 @@ static int
 log_metrics_bulk(sql_store *s, const char *run_id, const mlc_metric *metrics, size_t n,
                  mlc_err *err)
 {
-    sqlite3_stmt *st = q(s, Q_METRIC_BULK, err);
-    if (st == NULL) {
-        return -1;
+    static const int stmts[2] = {Q_METRIC_BULK, Q_LATEST_BULK};
+    static const char *const what[2] = {"logging metrics", "updating the latest metrics"};
+    for (int k = 0; k < 2; k++) {
+        sqlite3_stmt *st = q(s, stmts[k], err);
+        if (st == NULL) {
+            return -1;
+        }
+        for (int r = 0; r < BULK_N; r++) {
+            const mlc_metric *m = &metrics[(size_t)r < n ? (size_t)r : n - 1];
+            int is_nan, b = r * 6;
+            double v = sanitize_metric(m->value, &is_nan);
+            bind_text(st, b + 1, m->key);
+            sqlite3_bind_double(st, b + 2, v);
+            sqlite3_bind_int64(st, b + 3, m->timestamp);
+            bind_text(st, b + 4, run_id);
+            sqlite3_bind_int64(st, b + 5, m->step);
+            sqlite3_bind_int(st, b + 6, is_nan);
+        }
+        if (run_done(s, st, what[k], err) < 0) {
+            return -1;
+        }
     }
-    for (int r = 0; r < BULK_N; r++) {
-        const mlc_metric *m = &metrics[(size_t)r < n ? (size_t)r : n - 1];
-        int is_nan, b = r * 6;
-        double v = sanitize_metric(m->value, &is_nan);
-        bind_text(st, b + 1, m->key);
-        sqlite3_bind_double(st, b + 2, v);
-        sqlite3_bind_int64(st, b + 3, m->timestamp);
-        bind_text(st, b + 4, run_id);
-        sqlite3_bind_int64(st, b + 5, m->step);
-        sqlite3_bind_int(st, b + 6, is_nan);
-    }
-    if (run_done(s, st, "logging metrics", err) < 0) {
-        return -1;
-    }
-    st = q(s, Q_LATEST_BULK, err);
-    if (st == NULL) {
-        return -1;
-    }
-    for (int r = 0; r < BULK_N; r++) {
-        const mlc_metric *m = &metrics[(size_t)r < n ? (size_t)r : n - 1];
-        int is_nan, b = r * 6;
-        double v = sanitize_metric(m->value, &is_nan);
-        bind_text(st, b + 1, m->key);
-        sqlite3_bind_double(st, b + 2, v);
-        sqlite3_bind_int64(st, b + 3, m->timestamp);
-        sqlite3_bind_int64(st, b + 4, m->step);
-        sqlite3_bind_int(st, b + 5, is_nan);
-        bind_text(st, b + 6, run_id);
-    }
-    return run_done(s, st, "updating the latest metrics", err);
+    return 0;
 }
 
 static int
