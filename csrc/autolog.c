@@ -1096,7 +1096,8 @@ static PyGetSetDef FitWrapper_getset[] = {
 
 PyDoc_STRVAR(FitWrapper_doc,
              "The wrapper autolog puts in place of a statsmodels fit: calls the original "
-             "(__wrapped__) and, for the outermost fit on a thread, logs it.");
+             "(__wrapped__) and, for the outermost fit on a thread, logs it. Also in place of "
+             "a results class's remove_data, which first waits for pending autologging.");
 
 static PyType_Slot FitWrapper_slots[] = {
     {Py_tp_dealloc, FitWrapper_dealloc},
