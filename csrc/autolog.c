@@ -100,6 +100,7 @@ typedef struct al_node {
     struct al_node *next;
     al_fit *fit;
     int phase;
+    uint64_t seq;           /* its place in the queue's history (1, 2, ...) */
 } al_node;
 
 /* The writer's queue. Process-wide like the store handles (one writer thread per process);
@@ -107,14 +108,24 @@ typedef struct al_node {
 static struct {
     pthread_mutex_t mu;
     pthread_cond_t work;    /* signalled when a node is pushed */
-    pthread_cond_t idle;    /* broadcast when pending drops to 0 */
+    pthread_cond_t idle;    /* broadcast when done_seq moves while a flush waits */
+    pthread_cond_t room;    /* broadcast when a step is done while a submitter waits */
     al_node *head, *tail;
     al_fit *current;        /* the fit the writer is processing, or NULL */
     atomic_int pending;     /* pushed and not yet completely processed */
+    uint64_t pushed_seq;    /* seq of the last node pushed */
+    uint64_t done_seq;      /* every node up to this seq is written and committed */
+    int flush_waiters;      /* threads in mlc_autolog_flush (the writer ends its batch) */
+    int room_waiters;       /* threads in al_submit waiting for the queue to shrink */
     int started;            /* the writer thread was started in this process */
     pid_t pid;              /* process the queue belongs to */
 } al_q = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER,
-          NULL, NULL, NULL, 0, 0, 0};
+          PTHREAD_COND_INITIALIZER, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, 0};
+
+/* At most this many steps (two per fit) wait for the writer: a thread fitting faster than the
+ * writer can log waits for room instead of growing the queue (and the results it keeps
+ * alive) without bound. */
+#define AL_QUEUE_MAX 256
 
 static void
 al_after_fork_child(void)
@@ -123,9 +134,13 @@ al_after_fork_child(void)
     pthread_mutex_init(&al_q.mu, NULL);
     pthread_cond_init(&al_q.work, NULL);
     pthread_cond_init(&al_q.idle, NULL);
+    pthread_cond_init(&al_q.room, NULL);
+    al_q.room_waiters = 0;
     al_q.head = al_q.tail = NULL;
     al_q.current = NULL;
     atomic_store(&al_q.pending, 0);
+    al_q.done_seq = al_q.pushed_seq;
+    al_q.flush_waiters = 0;
     al_q.started = 0;
     al_q.pid = getpid();
 }
@@ -488,13 +503,55 @@ al_process(PyObject *m, al_fit *f, int phase)
 
 /* ------------------------------------------------------------------ the writer thread */
 
+/* Group commit: while more steps wait in the queue, the writer's store operations on one
+ * SQLite handle share a transaction (mlc_store_batch), ended when the queue runs dry (so a
+ * flush returns only after the commit), after AL_BATCH_STEPS steps or AL_BATCH_MS, or when a
+ * step used another store. Each run's writes keep their own savepoints. */
+#define AL_BATCH_STEPS 64
+#define AL_BATCH_MS 20
+
+typedef struct {
+    mlc_handle *h; /* the handle holding the open batch, or NULL */
+    int steps;
+    int64_t t0;
+} al_batch;
+
+static void
+al_batch_after(mlc_state *st, al_batch *b, al_fit *f, int more)
+{
+    mlc_handle *h = f->h;
+    if (b->h != NULL) {
+        b->steps++;
+        if (!more || b->steps >= AL_BATCH_STEPS || mlc_now_ms() - b->t0 >= AL_BATCH_MS ||
+            (h != NULL && h != b->h)) {
+            if (mlc_store_batch(st, b->h, 0) < 0) {
+                al_unexpected(st, f->silent);
+            }
+            b->h = NULL;
+        }
+    }
+    if (b->h == NULL && more && h != NULL && h->is_sql) {
+        if (mlc_store_batch(st, h, 1) < 0) {
+            PyErr_Clear(); /* e.g. another process holds the write lock: steps commit alone */
+        }
+        else {
+            b->h = h;
+            b->steps = 0;
+            b->t0 = mlc_now_ms();
+        }
+    }
+}
+
 PyObject *
 mlc_autolog_writer_py(PyObject *m, PyObject *unused)
 {
     (void)unused;
     tl_writer = 1;
+    mlc_state *st = mlc_state_from_module(m);
+    al_batch batch = {0};
     for (;;) {
         al_node *n;
+        int more;
         Py_BEGIN_ALLOW_THREADS
         pthread_mutex_lock(&al_q.mu);
         while (al_q.head == NULL) {
@@ -511,14 +568,23 @@ mlc_autolog_writer_py(PyObject *m, PyObject *unused)
         al_process(m, n->fit, n->phase);
         pthread_mutex_lock(&al_q.mu);
         al_q.current = NULL;
+        more = al_q.head != NULL && al_q.flush_waiters == 0; /* a flush ends the batch */
         pthread_mutex_unlock(&al_q.mu);
+        al_batch_after(st, &batch, n->fit, more);
         al_fit_release(n->fit);
-        free(n);
         pthread_mutex_lock(&al_q.mu);
-        if (atomic_fetch_sub(&al_q.pending, 1) == 1) {
-            pthread_cond_broadcast(&al_q.idle);
+        if (batch.h == NULL) {
+            al_q.done_seq = n->seq; /* committed, with every step before it */
+            if (al_q.flush_waiters > 0) {
+                pthread_cond_broadcast(&al_q.idle);
+            }
+        }
+        atomic_fetch_sub(&al_q.pending, 1);
+        if (al_q.room_waiters > 0) {
+            pthread_cond_broadcast(&al_q.room);
         }
         pthread_mutex_unlock(&al_q.mu);
+        free(n);
     }
     Py_RETURN_NONE;
 }
@@ -549,6 +615,36 @@ al_start_writer(PyObject *m, mlc_state *st)
     return rc;
 }
 
+/* Waits on cond (al_q.mu held) for at most 0.1 s: callers re-check their condition and
+ * whether the interpreter is finalizing (then the writer can no longer take the GIL). */
+static void
+al_timed_wait(pthread_cond_t *cond)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_nsec += 100 * 1000 * 1000;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    pthread_cond_timedwait(cond, &al_q.mu, &ts);
+}
+
+/* Waits (without the GIL) until the queue is below AL_QUEUE_MAX steps. */
+static void
+al_wait_for_room(void)
+{
+    Py_BEGIN_ALLOW_THREADS
+    pthread_mutex_lock(&al_q.mu);
+    al_q.room_waiters++;
+    while (atomic_load(&al_q.pending) >= AL_QUEUE_MAX && !al_finalizing()) {
+        al_timed_wait(&al_q.room);
+    }
+    al_q.room_waiters--;
+    pthread_mutex_unlock(&al_q.mu);
+    Py_END_ALLOW_THREADS
+}
+
 /* Hands a step to the writer (async) or runs it now. Takes a reference on f. 0 or -1. */
 static int
 al_submit(PyObject *m, mlc_state *st, al_fit *f, int phase)
@@ -563,6 +659,9 @@ al_submit(PyObject *m, mlc_state *st, al_fit *f, int phase)
     if (!al_q.started && al_start_writer(m, st) < 0) {
         return -1;
     }
+    if (!tl_writer && atomic_load(&al_q.pending) >= AL_QUEUE_MAX) {
+        al_wait_for_room();
+    }
     al_node *n = malloc(sizeof *n);
     if (n == NULL) {
         PyErr_NoMemory();
@@ -573,6 +672,7 @@ al_submit(PyObject *m, mlc_state *st, al_fit *f, int phase)
     n->phase = phase;
     f->refs++;
     pthread_mutex_lock(&al_q.mu);
+    n->seq = ++al_q.pushed_seq;
     atomic_fetch_add(&al_q.pending, 1);
     if (al_q.tail != NULL) {
         al_q.tail->next = n;
@@ -640,22 +740,20 @@ mlc_autolog_flush(mlc_state *st)
         al_after_fork_child();
         return 0;
     }
+    /* waits for what was queued before this call only: fits that other threads queue
+     * meanwhile do not keep it waiting */
     Py_BEGIN_ALLOW_THREADS
     pthread_mutex_lock(&al_q.mu);
-    while (atomic_load(&al_q.pending) > 0) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += 100 * 1000 * 1000;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
-        pthread_cond_timedwait(&al_q.idle, &al_q.mu, &ts);
+    uint64_t target = al_q.pushed_seq;
+    al_q.flush_waiters++;
+    while (al_q.done_seq < target) {
+        al_timed_wait(&al_q.idle);
         /* once the interpreter is finalizing the writer can no longer take the GIL */
         if (al_finalizing()) {
             break;
         }
     }
+    al_q.flush_waiters--;
     pthread_mutex_unlock(&al_q.mu);
     Py_END_ALLOW_THREADS
     return 0;

@@ -180,7 +180,7 @@ write_all(int fd, const char *data, size_t len)
 }
 
 int
-mlc_fs_write_atomic(const char *path, const char *data, size_t len)
+mlc_fs_write_atomic(const char *path, const char *data, size_t len, int sync)
 {
     size_t need = strlen(path) + 16;
     char *tmp = malloc(need);
@@ -200,7 +200,8 @@ mlc_fs_write_atomic(const char *path, const char *data, size_t len)
     mode_t mask = umask(0);
     umask(mask);
     int err = 0;
-    if (fchmod(fd, 0666 & ~mask) < 0 || write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+    if (fchmod(fd, 0666 & ~mask) < 0 || write_all(fd, data, len) < 0 ||
+        (sync && fsync(fd) < 0)) {
         err = errno;
     }
     if (close(fd) < 0 && err == 0) {

@@ -512,7 +512,7 @@ Model_save(PyObject *self, PyTypeObject *cls, PyObject *const *args, Py_ssize_t 
     if (data == NULL || p == NULL) {
         goto done;
     }
-    if (mlc_fs_write_atomic(p, data, (size_t)len) < 0) {
+    if (mlc_fs_write_atomic(p, data, (size_t)len, 1) < 0) {
         mlc_raise_errno(st, errno, "Failed to write MLmodel file", p);
         goto done;
     }

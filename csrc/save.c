@@ -33,7 +33,7 @@ mlc_write_text(mlc_state *st, const char *dir, const char *name, PyObject *text)
         PyErr_NoMemory();
         return -1;
     }
-    int rc = mlc_fs_write_atomic(path, data, (size_t)len);
+    int rc = mlc_fs_write_atomic(path, data, (size_t)len, 1);
     if (rc < 0) {
         mlc_raise_errno(st, errno, "Failed to write", path);
     }

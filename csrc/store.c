@@ -149,6 +149,29 @@ mlc_store_raise(mlc_state *st, const mlc_err *err)
     return -1;
 }
 
+int
+mlc_store_batch(mlc_state *st, mlc_handle *h, int begin)
+{
+    if (h->store->ops->batch == NULL) {
+        return 0;
+    }
+    /* The handle's (recursive) mutex stays held by this thread from begin to end: other
+     * threads' operations wait for the commit instead of joining the batch. */
+    mlc_err err = {0};
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+    pthread_mutex_lock(&h->mu);
+    rc = h->store->ops->batch(h->store, begin, &err);
+    if (rc < 0 || !begin) {
+        pthread_mutex_unlock(&h->mu);
+    }
+    if (!begin) {
+        pthread_mutex_unlock(&h->mu); /* the hold taken at begin */
+    }
+    Py_END_ALLOW_THREADS
+    return rc < 0 ? mlc_store_raise(st, &err) : 0;
+}
+
 /* Opens a new handle. kind_sql: 1 for SQLite. loc: absolute db path or mlruns root. */
 static mlc_handle *
 handle_open(mlc_state *st, int kind_sql, const char *loc, const char *root, const char *key,
@@ -183,7 +206,11 @@ handle_open(mlc_state *st, int kind_sql, const char *loc, const char *root, cons
     h->uri = strdup(u);
     h->is_sql = kind_sql;
     h->pid = getpid();
-    pthread_mutex_init(&h->mu, NULL);
+    pthread_mutexattr_t attr;
+    pthread_mutexattr_init(&attr);
+    pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE); /* see mlc_store_batch */
+    pthread_mutex_init(&h->mu, &attr);
+    pthread_mutexattr_destroy(&attr);
     if (h->key == NULL || h->uri == NULL) {
         free(h->key);
         free(h->uri);
@@ -607,7 +634,7 @@ mlc_artifact_write(mlc_state *st, const char *artifact_uri, const char *artifact
         failed = parent;
     }
     else {
-        r = mlc_fs_write_atomic(path, data, len);
+        r = mlc_fs_write_atomic(path, data, len, 0);
     }
     Py_END_ALLOW_THREADS
     if (r < 0) {

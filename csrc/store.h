@@ -220,6 +220,9 @@ typedef struct mlc_store mlc_store;
 typedef struct mlc_store_ops {
     const char *kind; /* "sqlite" or "file" */
     void (*close)(mlc_store *s);
+    /* begin=1 opens a write transaction that the operations called until begin=0 nest in
+     * (each still all-or-nothing); begin=0 commits it. NULL: the store has no such thing. */
+    int (*batch)(mlc_store *s, int begin, mlc_err *err);
 
     /* -- experiments */
     /* Creates an experiment; artifact_location NULL means <root>/<id>. Writes the new id to

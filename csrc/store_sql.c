@@ -48,6 +48,9 @@ enum {
     Q_FK_ON,
     Q_COMMIT,
     Q_ROLLBACK,
+    Q_SAVEPOINT,
+    Q_RELEASE,
+    Q_ROLLBACK_TO,
     /* experiments */
     Q_EXP_GET,
     Q_EXP_BY_NAME,
@@ -170,6 +173,9 @@ static const qdef qdefs[Q__COUNT] = {
     [Q_FK_ON] = {"PRAGMA foreign_keys = ON", WS_NONE},
     [Q_COMMIT] = {"COMMIT", WS_NONE},
     [Q_ROLLBACK] = {"ROLLBACK", WS_NONE},
+    [Q_SAVEPOINT] = {"SAVEPOINT op", WS_NONE},
+    [Q_RELEASE] = {"RELEASE op", WS_NONE},
+    [Q_ROLLBACK_TO] = {"ROLLBACK TO op", WS_NONE},
 
     [Q_EXP_GET] = {"SELECT " EXP_COLS " FROM experiments WHERE experiment_id = ?1", WS_NONE},
     [Q_EXP_BY_NAME] = {"SELECT " EXP_COLS " FROM experiments WHERE name = ?1{AW}", WS_EXP},
@@ -447,6 +453,7 @@ typedef struct {
     int ws_exp;              /* experiments.workspace exists (MLflow >= 3.10 schema) */
     int ws_reg;              /* the registry tables have workspace columns */
     int has_assessments;     /* the assessments table exists */
+    int batch;               /* inside sql_batch's write transaction: operations nest in it */
     sqlite3_stmt *st[Q__COUNT]; /* owned: prepared lazily, finalized in close */
 } sql_store;
 
@@ -906,11 +913,13 @@ reset_busy(sql_store *s)
 }
 
 /* Starts a transaction: BEGIN IMMEDIATE for writes (takes the write lock up front, waiting
- * up to the busy timeout), a deferred BEGIN for reads (one consistent snapshot). */
+ * up to the busy timeout), a deferred BEGIN for reads (one consistent snapshot). Inside a
+ * batch (sql_batch) the operation is a savepoint of the batch's write transaction. */
 static int
 tx_begin(sql_store *s, int write, mlc_err *err)
 {
-    sqlite3_stmt *st = q(s, write ? Q_BEGIN_IMMEDIATE : Q_BEGIN, err);
+    int which = s->batch ? Q_SAVEPOINT : write ? Q_BEGIN_IMMEDIATE : Q_BEGIN;
+    sqlite3_stmt *st = q(s, which, err);
     if (st == NULL) {
         return -1;
     }
@@ -918,25 +927,48 @@ tx_begin(sql_store *s, int write, mlc_err *err)
                     err);
 }
 
+/* Runs one of the fixed transaction-control statements (BEGIN, COMMIT, savepoints ...). */
+static int
+tx_control(sql_store *s, int which, const char *what, mlc_err *err)
+{
+    sqlite3_stmt *st = q(s, which, err);
+    return st == NULL ? -1 : run_done(s, st, what, err);
+}
+
 /* Ends the transaction: COMMIT when rc == 0 (a failed COMMIT rolls back and fills err),
- * ROLLBACK otherwise (err already filled). Returns 0 or -1. */
+ * ROLLBACK otherwise (err already filled). Inside a batch: RELEASE, or ROLLBACK TO and
+ * RELEASE, of the operation's savepoint. Returns 0 or -1. */
 static int
 tx_end(sql_store *s, int rc, mlc_err *err)
 {
     reset_busy(s);
+    mlc_err keep;
+    if (s->batch) {
+        if (sqlite3_get_autocommit(s->db)) {
+            /* SQLite rolled the whole batch back itself (I/O error, disk full): what the
+             * batch held is gone, and later operations run on their own */
+            s->batch = 0;
+            if (rc == 0) {
+                mlc_err_set(err, MLC_ST_DB, SQLITE_ABORT,
+                            "the batch transaction was rolled back by SQLite");
+            }
+            return -1;
+        }
+        if (rc == 0) {
+            return tx_control(s, Q_RELEASE, "releasing a savepoint", err);
+        }
+        (void)tx_control(s, Q_ROLLBACK_TO, "rolling back to a savepoint", &keep);
+        (void)tx_control(s, Q_RELEASE, "releasing a savepoint", &keep);
+        return -1;
+    }
     if (rc == 0) {
-        sqlite3_stmt *st = q(s, Q_COMMIT, err);
-        if (st != NULL && run_done(s, st, "committing", err) == 0) {
+        if (tx_control(s, Q_COMMIT, "committing", err) == 0) {
             return 0;
         }
         rc = -1;
     }
     if (!sqlite3_get_autocommit(s->db)) {
-        mlc_err keep;
-        sqlite3_stmt *st = q(s, Q_ROLLBACK, &keep);
-        if (st != NULL) {
-            (void)run_done(s, st, "rolling back", &keep);
-        }
+        (void)tx_control(s, Q_ROLLBACK, "rolling back", &keep);
     }
     return -1;
 }
@@ -2224,7 +2256,8 @@ sql_log_batch(mlc_store *base, const char *run_id, const mlc_metric *metrics, si
      * able to abort each multi-row INSERT halfway, so it keeps a statement journal of every
      * page the statement touches that the transaction had already dirtied: for 1,000 metrics
      * that is several MB of page copies, more than the commit writes. */
-    int fk_off = nm >= BULK_MIN;
+    int fk_off = nm >= BULK_MIN && !s->batch; /* the pragma is a no-op in a transaction, and
+                                                 every switch expires the prepared statements */
     for (size_t i = 0; fk_off && i < nm; i++) {
         fk_off = metrics[i].model_id == NULL;
     }
@@ -3924,9 +3957,33 @@ ensure_default_experiment(sql_store *s, mlc_err *err)
     return tx_end(s, rc, err);
 }
 
+/* Opens (begin) or closes (commit or roll back) one write transaction that the operations
+ * run until the close nest in as savepoints: many small writes share one commit. */
+static int
+sql_batch(mlc_store *base, int begin, mlc_err *err)
+{
+    sql_store *s = SQL_CAST(base);
+    if (begin) {
+        if (s->batch) {
+            return mlc_err_set(err, MLC_ST_BAD_STATE, 0, "a batch is already open");
+        }
+        if (tx_begin(s, 1, err) < 0) {
+            return -1;
+        }
+        s->batch = 1;
+        return 0;
+    }
+    if (!s->batch) {
+        return 0; /* never opened, or SQLite ended it (reported by the failing operation) */
+    }
+    s->batch = 0;
+    return tx_end(s, 0, err);
+}
+
 static const mlc_store_ops sql_ops = {
     .kind = "sqlite",
     .close = sql_close,
+    .batch = sql_batch,
     .create_experiment = sql_create_experiment,
     .get_experiment = sql_get_experiment,
     .get_experiment_by_name = sql_get_experiment_by_name,

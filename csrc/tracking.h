@@ -14,7 +14,8 @@
 /* ---- store.c: store handles */
 typedef struct mlc_handle {
     mlc_store *store;
-    pthread_mutex_t mu;   /* held (without the GIL) around every store operation */
+    pthread_mutex_t mu;   /* recursive; held (without the GIL) around every store operation,
+                             and by the writer from mlc_store_batch begin to end */
     char *key;            /* cache key: "<kind>\n<abs location>\n<artifact root>" */
     char *uri;            /* the tracking URI as resolved ("sqlite:////abs/x.db", "file:///...") */
     int is_sql;
@@ -40,6 +41,10 @@ MLC_INTERNAL mlc_handle *mlc_store_for(mlc_state *st, PyObject *uri);
 MLC_INTERNAL mlc_handle *mlc_store_open(mlc_state *st, PyObject *uri);
 /* Raises the MlflowException that err describes. Returns -1. */
 MLC_INTERNAL int mlc_store_raise(mlc_state *st, const mlc_err *err);
+/* Opens (begin=1) or commits (begin=0) a batch on h: the operations in between share one
+ * transaction (see mlc_store_ops.batch). A no-op for stores without batches. 0, or -1 with an
+ * exception. */
+MLC_INTERNAL int mlc_store_batch(mlc_state *st, mlc_handle *h, int begin);
 
 /* ---- store.c: conversions */
 /* Fills l from a dict (or None) with str(key) -> str(value) (values None kept as NULL when
