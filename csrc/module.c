@@ -3,6 +3,7 @@
 #define MLC_MODULE_C
 #include "state.h"
 
+#include "al_ols.h"
 #include "autolog.h"
 #include "enforce.h"
 #include "entities.h"
@@ -56,6 +57,7 @@ static PyMethodDef mlc_methods[] = {
     MLC_MODEL_METHODS
     MLC_INFER_METHODS
     MLC_AUTOLOG_METHODS
+    MLC_OLS_METHODS
     {"_enforce_schema", (PyCFunction)(void (*)(void))mlc_enforce_schema_py,
      METH_FASTCALL | METH_KEYWORDS,
      "_enforce_schema(data, schema)\n--\n\nMake data conform to a Schema (MLflow's rules)."},

@@ -75,6 +75,13 @@
     X(al_param_empty)            /* inspect.Parameter.empty (lazy) */                    \
     X(al_Number)                 /* numbers.Number (lazy) */                             \
     X(str_fit)                   /* "fit" */                                             \
+    /* native OLS summary (al_ols.c) */                                                  \
+    X(ols_OLS)                   /* statsmodels.regression.linear_model.OLS (lazy) */    \
+    X(ols_OLSResults)            /* ...linear_model.OLSResults (lazy) */                 \
+    X(ols_log)                   /* numpy.log: its loop, not libm's log (lazy) */        \
+    X(ols_time)                  /* the time module, for a non-ASCII locale (lazy) */    \
+    X(ols_special)               /* scipy.special.cython_special (capsule owner; lazy) */ \
+    X(ols_keys)                  /* tuple: the interned names al_ols.c reads (lazy) */   \
     /* interned strings (exec) */                                                        \
     X(str_save)                  /* "save" */                                            \
     X(str_predict)               /* "predict" */                                         \
