@@ -15,6 +15,7 @@
 
 #include <structmember.h>
 
+#include "al_ols.h"
 #include "args.h"
 #include "errors.h"
 #include "mlc.h"
@@ -69,6 +70,7 @@ struct al_fit {
     PyObject *model;           /* the fitted model, when results is the live result */
     PyObject *registered_name; /* or NULL */
     PyObject *model_box;       /* [model id]: the caller's last_logged_model (log_models) */
+    PyObject *artifact_uri;    /* str: the artifact URI of a run autolog created, or NULL */
     int created;               /* autolog creates (and ends) the run */
     int snapshot;              /* results holds the pickled bytes of the result */
     int failed;                /* the original fit raised */
@@ -91,6 +93,7 @@ al_fit_release(al_fit *f)
     Py_XDECREF(f->model);
     Py_XDECREF(f->registered_name);
     Py_XDECREF(f->model_box);
+    Py_XDECREF(f->artifact_uri);
     free(f);
 }
 
@@ -115,12 +118,14 @@ static struct {
     atomic_int pending;     /* pushed and not yet completely processed */
     uint64_t pushed_seq;    /* seq of the last node pushed */
     uint64_t done_seq;      /* every node up to this seq is written and committed */
-    int flush_waiters;      /* threads in mlc_autolog_flush (the writer ends its batch) */
+    int flush_waiters;      /* threads in mlc_autolog_flush */
+    uint64_t flush_seq;     /* the highest seq a waiting flush needs committed: the writer
+                               ends its batch once it has written that step */
     int room_waiters;       /* threads in al_submit waiting for the queue to shrink */
     int started;            /* the writer thread was started in this process */
     pid_t pid;              /* process the queue belongs to */
-} al_q = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER,
-          PTHREAD_COND_INITIALIZER, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, 0};
+} al_q = {.mu = PTHREAD_MUTEX_INITIALIZER, .work = PTHREAD_COND_INITIALIZER,
+          .idle = PTHREAD_COND_INITIALIZER, .room = PTHREAD_COND_INITIALIZER};
 
 /* At most this many steps (two per fit) wait for the writer: a thread fitting faster than the
  * writer can log waits for room instead of growing the queue (and the results it keeps
@@ -301,6 +306,13 @@ al_start(mlc_state *st, al_fit *f)
             f->created = 0; /* nothing to end */
             goto fail;
         }
+        /* kept so that FINISH writes model_summary.txt without reading the run back */
+        PyObject *info = PyObject_GetAttrString(run, "info");
+        Py_XSETREF(f->artifact_uri, info ? PyObject_GetAttrString(info, "artifact_uri") : NULL);
+        Py_XDECREF(info);
+        if (f->artifact_uri == NULL) {
+            PyErr_Clear(); /* FINISH looks it up */
+        }
         if (nested == NULL) {
             al_log(st, f->silent, "info",
                    PyUnicode_FromFormat("Created MLflow autologging run with ID '%U', which "
@@ -460,16 +472,29 @@ al_finish(PyObject *m, mlc_state *st, al_fit *f)
         }
         goto end;
     }
-    metrics = al_metrics(st, f, results);
+    /* an OLS result gets its metrics and summary from al_ols.c (same values and text, without
+     * statsmodels' ~5 ms of Python); anything else, or a failure there, from statsmodels */
+    int fast = mlc_ols_fast(st, results, &metrics, &text);
+    if (fast <= 0) {
+        PyErr_Clear();
+        fast = 0;
+        Py_CLEAR(metrics);
+        Py_CLEAR(text);
+        metrics = al_metrics(st, f, results);
+    }
     if (metrics == NULL ||
         (PyDict_GET_SIZE(metrics) > 0 &&
          mlc_tracking_log(st, f->h, f->run_id, metrics, model_id, NULL) < 0)) {
         al_unexpected(st, f->silent);
     }
-    summary = PyObject_CallMethod(results, "summary", NULL);
-    text = summary ? PyObject_CallMethod(summary, "as_text", NULL) : NULL;
+    if (!fast) {
+        summary = PyObject_CallMethod(results, "summary", NULL);
+        text = summary ? PyObject_CallMethod(summary, "as_text", NULL) : NULL;
+    }
     file = text ? PyUnicode_FromString("model_summary.txt") : NULL;
-    if (file == NULL || mlc_tracking_log_text(st, f->h, f->run_id, text, file) < 0) {
+    if (file == NULL ||
+        (f->artifact_uri != NULL ? mlc_tracking_write_text(st, f->artifact_uri, text, file)
+                                 : mlc_tracking_log_text(st, f->h, f->run_id, text, file)) < 0) {
         al_unexpected(st, f->silent);
     }
 end:
@@ -568,7 +593,8 @@ mlc_autolog_writer_py(PyObject *m, PyObject *unused)
         al_process(m, n->fit, n->phase);
         pthread_mutex_lock(&al_q.mu);
         al_q.current = NULL;
-        more = al_q.head != NULL && al_q.flush_waiters == 0; /* a flush ends the batch */
+        /* a flush waiting for this step (or an earlier one) ends the batch here */
+        more = al_q.head != NULL && !(al_q.flush_waiters > 0 && n->seq >= al_q.flush_seq);
         pthread_mutex_unlock(&al_q.mu);
         al_batch_after(st, &batch, n->fit, more);
         al_fit_release(n->fit);
@@ -746,6 +772,9 @@ mlc_autolog_flush(mlc_state *st)
     pthread_mutex_lock(&al_q.mu);
     uint64_t target = al_q.pushed_seq;
     al_q.flush_waiters++;
+    if (target > al_q.flush_seq) {
+        al_q.flush_seq = target;
+    }
     while (al_q.done_seq < target) {
         al_timed_wait(&al_q.idle);
         /* once the interpreter is finalizing the writer can no longer take the GIL */

@@ -87,6 +87,8 @@ enum {
     Q_LATEST_UPSERT,
     Q_METRIC_BULK,
     Q_LATEST_BULK,
+    Q_METRIC_BULK_S,
+    Q_LATEST_BULK_S,
     Q_MODEL_METRIC_INSERT,
     Q_METRIC_HISTORY,
     Q_OUTPUT_INSERT,
@@ -163,8 +165,22 @@ enum {
 #define BULK_X8(x) x x x x x x x x
 #define BULK_ROWS BULK_X8(BULK_X8(BULK_ROW)) "(?,?,?,?,?,?)"
 #define BULK_N 65
+/* runs of up to BULK_S metrics (autolog's 18, most log_metrics calls) use a statement of
+ * BULK_S rows instead of padding to BULK_N */
+#define BULK_ROWS_S BULK_X8(BULK_ROW) BULK_X8(BULK_ROW) BULK_ROW BULK_ROW BULK_ROW "(?,?,?,?,?,?)"
+#define BULK_S 20
 /* shorter runs of metrics go one by one */
 #define BULK_MIN 8
+
+#define METRIC_BULK_SQL(rows)                                                              \
+    "INSERT OR IGNORE INTO metrics (key, value, timestamp, run_uuid, step, is_nan) VALUES " rows
+/* the same columns in the same order as METRIC_BULK_SQL (one binding for both) */
+#define LATEST_BULK_SQL(rows)                                                              \
+    "INSERT INTO latest_metrics (key, value, timestamp, run_uuid, step, is_nan) VALUES " rows \
+    " ON CONFLICT (key, run_uuid) DO UPDATE SET value = excluded.value, timestamp = "         \
+    "excluded.timestamp, step = excluded.step, is_nan = excluded.is_nan WHERE (excluded.step, " \
+    "excluded.timestamp, excluded.value) > (latest_metrics.step, latest_metrics.timestamp, "   \
+    "latest_metrics.value)"
 
 static const qdef qdefs[Q__COUNT] = {
     [Q_BEGIN] = {"BEGIN", WS_NONE},
@@ -269,17 +285,10 @@ static const qdef qdefs[Q__COUNT] = {
     [Q_METRIC_INSERT] = {"INSERT OR IGNORE INTO metrics (key, value, timestamp, run_uuid, step, "
                          "is_nan) VALUES (?2, ?3, ?4, ?1, ?5, ?6)",
                          WS_NONE},
-    [Q_METRIC_BULK] = {"INSERT OR IGNORE INTO metrics (key, value, timestamp, run_uuid, step, "
-                       "is_nan) VALUES " BULK_ROWS,
-                       WS_NONE},
-    /* the same columns in the same order as Q_METRIC_BULK (one binding for both) */
-    [Q_LATEST_BULK] = {"INSERT INTO latest_metrics (key, value, timestamp, run_uuid, step, "
-                       "is_nan) VALUES " BULK_ROWS " ON CONFLICT (key, run_uuid) DO UPDATE SET "
-                       "value = excluded.value, timestamp = excluded.timestamp, step = "
-                       "excluded.step, is_nan = excluded.is_nan WHERE (excluded.step, "
-                       "excluded.timestamp, excluded.value) > (latest_metrics.step, "
-                       "latest_metrics.timestamp, latest_metrics.value)",
-                       WS_NONE},
+    [Q_METRIC_BULK] = {METRIC_BULK_SQL(BULK_ROWS), WS_NONE},
+    [Q_METRIC_BULK_S] = {METRIC_BULK_SQL(BULK_ROWS_S), WS_NONE},
+    [Q_LATEST_BULK] = {LATEST_BULK_SQL(BULK_ROWS), WS_NONE},
+    [Q_LATEST_BULK_S] = {LATEST_BULK_SQL(BULK_ROWS_S), WS_NONE},
     [Q_LATEST_UPSERT] = {"INSERT INTO latest_metrics (key, value, timestamp, step, is_nan, "
                          "run_uuid) VALUES (?2, ?3, ?4, ?5, ?6, ?1) ON CONFLICT (key, run_uuid) "
                          "DO UPDATE SET value = excluded.value, timestamp = excluded.timestamp, "
@@ -2146,23 +2155,25 @@ log_metric(sql_store *s, const char *run_id, int64_t exp_id, const mlc_metric *m
     return 0;
 }
 
-/* n (1..BULK_N) metrics without a model in two statements of BULK_N rows: the rows
- * (identical ones silently skipped) and the latest values (an upsert per row in order;
+/* n (1..BULK_N) metrics without a model in two statements of BULK_S or BULK_N rows: the
+ * rows (identical ones silently skipped) and the latest values (an upsert per row in order;
  * re-applying a value that is already stored changes nothing, since only a strictly greater
- * one replaces the latest). Fewer than BULK_N metrics fill the statement by repeating the
- * last one, which by those two rules writes nothing more. */
+ * one replaces the latest). Fewer metrics than the statement has rows fill it by repeating
+ * the last one, which by those two rules writes nothing more. */
 static int
 log_metrics_bulk(sql_store *s, const char *run_id, const mlc_metric *metrics, size_t n,
                  mlc_err *err)
 {
-    static const int stmts[2] = {Q_METRIC_BULK, Q_LATEST_BULK};
+    int small = n <= BULK_S, rows = small ? BULK_S : BULK_N;
+    const int stmts[2] = {small ? Q_METRIC_BULK_S : Q_METRIC_BULK,
+                          small ? Q_LATEST_BULK_S : Q_LATEST_BULK};
     static const char *const what[2] = {"logging metrics", "updating the latest metrics"};
     for (int k = 0; k < 2; k++) {
         sqlite3_stmt *st = q(s, stmts[k], err);
         if (st == NULL) {
             return -1;
         }
-        for (int r = 0; r < BULK_N; r++) {
+        for (int r = 0; r < rows; r++) {
             const mlc_metric *m = &metrics[(size_t)r < n ? (size_t)r : n - 1];
             int is_nan, b = r * 6;
             double v = sanitize_metric(m->value, &is_nan);

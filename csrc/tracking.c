@@ -307,11 +307,25 @@ user_name(void)
             return PyUnicode_DecodeFSDefault(v);
         }
     }
-    struct passwd *pw = getpwuid(getuid());
-    if (pw != NULL && pw->pw_name != NULL) {
-        return PyUnicode_DecodeFSDefault(pw->pw_name);
+    /* the account database is read once per uid (getpwuid parses /etc/passwd on every call:
+     * ~50 us, once per run); called with the GIL held, which guards the cache */
+    static uid_t cached_uid;
+    static char cached[256];
+    static int have;
+    uid_t uid = getuid();
+    if (!have || cached_uid != uid) {
+        struct passwd *pw = getpwuid(uid);
+        if (pw == NULL || pw->pw_name == NULL) {
+            return PyUnicode_FromString("unknown");
+        }
+        if (strlen(pw->pw_name) >= sizeof cached) {
+            return PyUnicode_DecodeFSDefault(pw->pw_name);
+        }
+        strcpy(cached, pw->pw_name);
+        cached_uid = uid;
+        have = 1;
     }
-    return PyUnicode_FromString("unknown");
+    return PyUnicode_DecodeFSDefault(cached);
 }
 
 /* Git tags for sys.argv[0] (commit, branch, repo URL), computed once per process by the Python
@@ -1497,6 +1511,20 @@ mlc_tracking_log_text(mlc_state *st, mlc_handle *h, PyObject *run_id, PyObject *
     PyObject *r = artifact_op(st, h, run_id, 2, text, artifact_file);
     Py_XDECREF(r);
     return r == NULL ? -1 : 0;
+}
+
+int
+mlc_tracking_write_text(mlc_state *st, PyObject *artifact_uri, PyObject *text,
+                        PyObject *artifact_file)
+{
+    const char *uri = PyUnicode_AsUTF8(artifact_uri);
+    PyObject *file = uri ? mlc_args_path(artifact_file) : NULL;
+    const char *f = file ? PyUnicode_AsUTF8(file) : NULL;
+    Py_ssize_t len;
+    const char *data = f ? PyUnicode_AsUTF8AndSize(text, &len) : NULL;
+    int rc = data ? mlc_artifact_write(st, uri, f, data, (size_t)len) : -1;
+    Py_XDECREF(file);
+    return rc;
 }
 
 /* =================================================================== fluent functions */

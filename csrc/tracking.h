@@ -122,6 +122,9 @@ MLC_INTERNAL int mlc_tracking_log(mlc_state *st, mlc_handle *h, PyObject *run_id
 MLC_INTERNAL PyObject *mlc_tracking_get_run(mlc_state *st, mlc_handle *h, PyObject *run_id);
 MLC_INTERNAL int mlc_tracking_log_text(mlc_state *st, mlc_handle *h, PyObject *run_id,
                                        PyObject *text, PyObject *artifact_file);
+/* log_text into a known artifact URI (no lookup of the run). 0, or -1 with an exception. */
+MLC_INTERNAL int mlc_tracking_write_text(mlc_state *st, PyObject *artifact_uri, PyObject *text,
+                                         PyObject *artifact_file);
 /* This thread's tracking slots ("last_run", "last_model"): get (new reference, None when
  * unset) and set. */
 MLC_INTERNAL PyObject *mlc_tl_get(mlc_state *st, const char *name);
