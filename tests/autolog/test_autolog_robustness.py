@@ -6,6 +6,7 @@ the formula API with pandas data)."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -274,3 +275,22 @@ def test_refit_of_the_same_model_waits_for_its_pending_log(al, mode):
     assert [r.data.params.get("cov_type") for r in runs] == [None, "HC1"]
     for run, res in zip(runs, (model.first, second)):
         altools.assert_same_metrics(run.data.metrics, expected_metrics(res))
+
+
+def test_ols_log_leaves_the_live_result_untouched(al, mode):
+    """With log_models=False the writer reads the user's own result. For OLS the metrics and
+    model_summary.txt come from the native path, which computes nothing on the result:
+    statsmodels' summary() would fill its property cache and add `diagn`/`_summary_cache`."""
+    y, X = alcases.reg_data()
+    al.enable(log_models=False)
+    res = sm.OLS(y, X).fit()
+    altools.flush()
+    run = al.only_run()
+    assert res._results._cache == {}
+    assert not hasattr(res._results, "diagn")
+    assert "_summary_cache" not in vars(res._results)
+    text = al.read_artifact_bytes(run.info.run_id, "model_summary.txt").decode()
+    expected = res.summary().as_text()
+    clock = re.compile(r"^(Date|Time):\s+\S+(?: \S+)*", re.M)  # when each was rendered
+    assert clock.sub("", text) == clock.sub("", expected)
+    altools.assert_same_metrics(run.data.metrics, expected_metrics(res), rel=0)

@@ -347,7 +347,7 @@ def test_batches_over_the_request_limits_are_split(rt):
     assert len(rt.same_history(run.info.run_id, "bm")) == 1100
 
 
-@pytest.mark.parametrize("size", [7, 8, 9, 64, 65, 66, 130, 131, 1000])
+@pytest.mark.parametrize("size", [7, 8, 9, 20, 21, 64, 65, 66, 130, 131, 1000])
 def test_metric_batches_of_every_size(rt, size):
     # mlflow_c writes big batches in fixed-size multi-row statements (the last one filled up by
     # repeating its final row) and small ones row by row; every size around those boundaries
