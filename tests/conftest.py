@@ -29,6 +29,11 @@ with warnings.catch_warnings():
 
 import zoo  # noqa: E402
 
+# pytest imports every directory's conftest.py as the module ``conftest``, so which one
+# ``import conftest`` finds depends on what was collected last; test modules of this directory
+# import this one as ``rootconf`` instead.
+sys.modules["rootconf"] = sys.modules[__name__]
+
 # MLflow-side saves pass this to skip MLflow's seconds-long requirement inference subprocess.
 FAST_REQS = ["statsmodels"]
 

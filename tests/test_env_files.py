@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 import mlflow_c.statsmodels
-from conftest import FAST_REQS
+from rootconf import FAST_REQS
 
 MLFLOW_PIN = "mlflow==3.17.2"
 PYTHON_VERSION = platform.python_version()

@@ -24,7 +24,7 @@ from mlflow.types import ColSpec, ParamSchema, ParamSpec, Schema, TensorSpec
 import mlflow_c.models
 import mlflow_c.statsmodels
 import zoo
-from conftest import FAST_REQS
+from rootconf import FAST_REQS
 
 VOLATILE = ("utc_time_created", "model_uuid", "mlflow_version", "model_size_bytes")
 ENV_FILES = ("conda.yaml", "python_env.yaml", "requirements.txt", "constraints.txt")

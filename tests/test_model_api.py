@@ -34,7 +34,7 @@ import mlflow_c.models
 import mlflow_c.pyfunc
 import mlflow_c.statsmodels
 import zoo
-from conftest import FAST_REQS
+from rootconf import FAST_REQS
 from mlflow_c.exceptions import (
     MlflowAttributeError,
     MlflowException,

@@ -26,7 +26,7 @@ from mlflow.exceptions import MlflowException as RealMlflowException
 import mlflow_c.pyfunc
 import mlflow_c.statsmodels
 import zoo
-from conftest import FAST_REQS
+from rootconf import FAST_REQS
 from mlflow_c.exceptions import (
     MlflowAttributeError,
     MlflowException,
@@ -499,7 +499,7 @@ def test_pickle_guard_is_read_at_load_time(broken_model, monkeypatch):
 
 @pytest.fixture(scope="module")
 def arima_pyfunc(tmp_path_factory):
-    from conftest import fitted_results
+    from rootconf import fitted_results
 
     path = tmp_path_factory.mktemp("ts") / "arima"
     mlflow_c.statsmodels.save_model(fitted_results("arima"), str(path),

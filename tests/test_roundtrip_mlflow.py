@@ -25,7 +25,7 @@ import mlflow_c.models
 import mlflow_c.pyfunc
 import mlflow_c.statsmodels
 import zoo
-from conftest import FAST_REQS
+from rootconf import FAST_REQS
 
 
 def _check_native(case, loaded):

@@ -18,7 +18,6 @@ because ``conftest`` is ambiguous between directories.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import subprocess
@@ -109,21 +108,3 @@ def mlflow_reference(tmp_path_factory):
         return json.load(fh)
 
 
-# --------------------------------------------------------------------------- module registration
-
-
-def pytest_plugin_registered(plugin, manager):
-    """Give the module name ``conftest`` back to tests/conftest.py.
-
-    pytest imports every non-package conftest as ``conftest``; once this file is imported,
-    ``sys.modules["conftest"]`` would be this module and the parent suite's
-    ``from conftest import FAST_REQS`` would break.
-    """
-    if plugin is not sys.modules.get(__name__):
-        return
-    parent = os.path.join(os.path.dirname(HERE), "conftest.py")
-    with contextlib.suppress(Exception):
-        for other in manager.get_plugins():
-            if os.path.abspath(getattr(other, "__file__", "") or "") == parent:
-                sys.modules["conftest"] = other
-                break

@@ -406,22 +406,12 @@ def ols_nd():
 # --------------------------------------------------------------------------- module registration
 
 
-def pytest_plugin_registered(plugin, manager):
-    """Make ``from sigconf import ...`` work and give ``conftest`` back to tests/conftest.py.
-
-    pytest imports every non-package conftest under the module name ``conftest``; once this file
-    is imported, ``sys.modules["conftest"]`` would be this module and the parent suite's
-    ``from conftest import FAST_REQS`` would break. This hook runs right after pytest registered
-    this conftest (the import is complete by then), so the swap is safe.
-    """
-    if plugin is not sys.modules.get(__name__):
-        return
-    sys.modules["sigconf"] = plugin
-    parent = os.path.join(os.path.dirname(HERE), "conftest.py")
-    for other in manager.get_plugins():
-        if os.path.abspath(getattr(other, "__file__", "") or "") == parent:
-            sys.modules["conftest"] = other
-            break
+def pytest_plugin_registered(plugin):
+    """Make ``from sigconf import ...`` work: pytest imports every non-package conftest under
+    the module name ``conftest``, so that name is ambiguous between directories. This hook runs
+    right after pytest registered this conftest (the import is complete by then)."""
+    if plugin is sys.modules.get(__name__):
+        sys.modules["sigconf"] = plugin
 
 
 # --------------------------------------------------------------------------- expected outcomes

@@ -646,19 +646,11 @@ def pytest_collection_modifyitems(config, items):
         items[:] = keep
 
 
-def pytest_plugin_registered(plugin, manager):
-    """Make ``from trackconf import ...`` work and give ``conftest`` back to tests/conftest.py.
-
-    pytest imports every non-package conftest as the module ``conftest``; once this file is
-    imported, ``sys.modules["conftest"]`` is this module, which would break the parent suite's
-    ``from conftest import ...``. This hook runs right after pytest registered this conftest.
-    """
+def pytest_plugin_registered(plugin):
+    """Make ``from trackconf import ...`` work: pytest imports every non-package conftest as the
+    module ``conftest``, so that name is ambiguous between directories. This hook runs right
+    after pytest registered this conftest."""
     this = os.path.abspath(__file__)
     if os.path.abspath(getattr(plugin, "__file__", "") or "") != this:
         return  # another plugin (possibly another directory's conftest, also named conftest)
     sys.modules["trackconf"] = plugin
-    parent = os.path.join(os.path.dirname(HERE), "conftest.py")
-    for other in manager.get_plugins():
-        if os.path.abspath(getattr(other, "__file__", "") or "") == parent:
-            sys.modules["conftest"] = other
-            break
