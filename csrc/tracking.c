@@ -1513,20 +1513,6 @@ mlc_tracking_log_text(mlc_state *st, mlc_handle *h, PyObject *run_id, PyObject *
     return r == NULL ? -1 : 0;
 }
 
-int
-mlc_tracking_write_text(mlc_state *st, PyObject *artifact_uri, PyObject *text,
-                        PyObject *artifact_file)
-{
-    const char *uri = PyUnicode_AsUTF8(artifact_uri);
-    PyObject *file = uri ? mlc_args_path(artifact_file) : NULL;
-    const char *f = file ? PyUnicode_AsUTF8(file) : NULL;
-    Py_ssize_t len;
-    const char *data = f ? PyUnicode_AsUTF8AndSize(text, &len) : NULL;
-    int rc = data ? mlc_artifact_write(st, uri, f, data, (size_t)len) : -1;
-    Py_XDECREF(file);
-    return rc;
-}
-
 /* =================================================================== fluent functions */
 
 #define FLUENT(name) static PyObject *fl_##name(PyObject *m, PyObject *const *args,            \
@@ -2032,6 +2018,28 @@ run_artifact_uri(mlc_state *st, mlc_handle *h, PyObject *run_id)
     return r;
 }
 
+/* Writes text (a str) to the artifact path file under the artifact URI uri. 0, or -1 with an
+ * exception. */
+static int
+write_text_at(mlc_state *st, const char *uri, const char *file, PyObject *text)
+{
+    Py_ssize_t len;
+    const char *data = PyUnicode_AsUTF8AndSize(text, &len);
+    return data == NULL ? -1 : mlc_artifact_write(st, uri, file, data, (size_t)len);
+}
+
+int
+mlc_tracking_write_text(mlc_state *st, PyObject *artifact_uri, PyObject *text,
+                        PyObject *artifact_file)
+{
+    const char *uri = PyUnicode_AsUTF8(artifact_uri);
+    PyObject *file = uri ? mlc_args_path(artifact_file) : NULL;
+    const char *f = file ? PyUnicode_AsUTF8(file) : NULL;
+    int rc = f ? write_text_at(st, uri, f, text) : -1;
+    Py_XDECREF(file);
+    return rc;
+}
+
 /* Shared by fluent and client: log_artifact(s), log_text, log_dict. kind: 0 artifact,
  * 1 artifacts, 2 text, 3 dict. */
 static PyObject *
@@ -2071,10 +2079,8 @@ artifact_op(mlc_state *st, mlc_handle *h, PyObject *run_id, int kind, PyObject *
                 Py_XDECREF(args);
             }
         }
-        Py_ssize_t len;
-        const char *data = text == NULL ? NULL : PyUnicode_AsUTF8AndSize(text, &len);
-        if (data != NULL) {
-            rc = mlc_artifact_write(st, uri, f, data, (size_t)len);
+        if (text != NULL) {
+            rc = write_text_at(st, uri, f, text);
         }
         Py_XDECREF(text);
         Py_XDECREF(file);
